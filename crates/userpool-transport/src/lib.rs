@@ -1,0 +1,302 @@
+//! The transport of userpool: one method per Cognito call the facade makes, in userpool's
+//! own vocabulary, and [`SdkTransport`], its implementation on the official
+//! `aws-sdk-cognitoidentityprovider`.
+//!
+//! The facade (`userpool::Auth`) holds an `Arc<dyn Transport>`; its unit tests use the
+//! generated `MockTransport` (feature `mock`) and never touch the network.
+//!
+//! A transport is bound to one app client: it knows the client id and, for app clients
+//! with a secret, computes `SECRET_HASH` for every call that needs it, from the username
+//! the request carries. Callers never see the SDK's types: answers are domain types and
+//! every failure is a [`userpool_types::Error`] (the SDK's error stays behind `source()`).
+#![warn(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use userpool_types::{
+    AttributeName, Attributes, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error, Password,
+    SecretString, SignUpResult, User, Username,
+};
+
+mod sdk;
+
+pub use sdk::{SdkTransport, SdkTransportBuilder};
+
+/// Key–value pairs passed through to the pool's Lambda triggers.
+pub type ClientMetadata = BTreeMap<String, String>;
+
+/// A sign-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignUpRequest {
+    /// The username.
+    pub username: Username,
+    /// The password.
+    pub password: Password,
+    /// Standard and `custom:` attributes.
+    pub attributes: Attributes,
+    /// Validation data for a pre-sign-up trigger.
+    pub validation_data: Attributes,
+    /// Metadata for triggers.
+    pub client_metadata: ClientMetadata,
+}
+
+/// How a sign-in starts (`InitiateAuth`).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum InitiateAuth {
+    /// `USER_SRP_AUTH` with the client's public value A.
+    UserSrp {
+        /// What the user typed.
+        username: Username,
+        /// `SRP_A`, lowercase hex.
+        srp_a: String,
+        /// A remembered device's key.
+        device_key: Option<String>,
+    },
+    /// `USER_PASSWORD_AUTH`.
+    UserPassword {
+        /// What the user typed.
+        username: Username,
+        /// The password.
+        password: Password,
+    },
+    /// `REFRESH_TOKEN_AUTH`.
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: SecretString,
+        /// The username, for `SECRET_HASH` when the app client has a secret (Cognito
+        /// accepts the `sub` here too).
+        username: Option<Username>,
+        /// A remembered device's key.
+        device_key: Option<String>,
+    },
+}
+
+/// An answer to a challenge (`RespondToAuthChallenge`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChallengeAnswer {
+    /// The challenge's session, passed through.
+    pub session: Option<SecretString>,
+    /// The username the challenge named (`USERNAME` of the challenge parameters).
+    pub username: Username,
+    /// The answer.
+    pub response: ChallengeResponse,
+    /// Metadata for triggers.
+    pub client_metadata: ClientMetadata,
+}
+
+/// The answer to one kind of challenge.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ChallengeResponse {
+    /// `PASSWORD_VERIFIER`: the SRP proof.
+    PasswordVerifier {
+        /// `PASSWORD_CLAIM_SECRET_BLOCK`, verbatim from the challenge.
+        secret_block: String,
+        /// `TIMESTAMP`.
+        timestamp: String,
+        /// `PASSWORD_CLAIM_SIGNATURE`.
+        signature: SecretString,
+        /// A remembered device's key.
+        device_key: Option<String>,
+    },
+    /// `NEW_PASSWORD_REQUIRED`: the new password and the required attributes (sent as
+    /// `userAttributes.<name>`).
+    NewPassword {
+        /// The new password.
+        new_password: Password,
+        /// Attributes to set.
+        attributes: Attributes,
+    },
+    /// `SMS_MFA`.
+    SmsMfa {
+        /// The code.
+        code: Code,
+    },
+    /// `SOFTWARE_TOKEN_MFA`.
+    SoftwareTokenMfa {
+        /// The code.
+        code: Code,
+    },
+    /// `SELECT_MFA_TYPE`.
+    SelectMfaType {
+        /// `SMS_MFA` or `SOFTWARE_TOKEN_MFA`.
+        answer: String,
+    },
+    /// `CUSTOM_CHALLENGE`.
+    Custom {
+        /// The answer.
+        answer: SecretString,
+    },
+}
+
+impl ChallengeResponse {
+    /// The challenge this answers.
+    pub fn challenge(&self) -> ChallengeName {
+        match self {
+            Self::PasswordVerifier { .. } => ChallengeName::PasswordVerifier,
+            Self::NewPassword { .. } => ChallengeName::NewPasswordRequired,
+            Self::SmsMfa { .. } => ChallengeName::SmsMfa,
+            Self::SoftwareTokenMfa { .. } => ChallengeName::SoftwareTokenMfa,
+            Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
+            Self::Custom { .. } => ChallengeName::CustomChallenge,
+        }
+    }
+}
+
+/// The tokens of a completed sign-in or refresh (`AuthenticationResult`), still encoded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthTokens {
+    /// The ID token.
+    pub id_token: SecretString,
+    /// The access token.
+    pub access_token: SecretString,
+    /// The refresh token: always present after a sign-in; after a refresh, only when the
+    /// pool rotates refresh tokens.
+    pub refresh_token: Option<SecretString>,
+    /// Seconds until the access token expires.
+    pub expires_in: Option<i64>,
+}
+
+/// A challenge the server answered with.
+#[derive(Clone, PartialEq)]
+pub struct Challenge {
+    /// Which challenge.
+    pub name: ChallengeName,
+    /// The session to pass back with the answer.
+    pub session: Option<SecretString>,
+    /// The challenge parameters (`SRP_B`, `SALT`, `SECRET_BLOCK`, `USER_ID_FOR_SRP`,
+    /// `USERNAME`, `requiredAttributes`, …).
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Challenge")
+            .field("name", &self.name)
+            .field("session", &self.session)
+            .field("parameters", &self.parameters.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// What `InitiateAuth` and `RespondToAuthChallenge` answer.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum AuthAnswer {
+    /// Signed in (or refreshed).
+    Tokens(AuthTokens),
+    /// Another challenge.
+    Challenge(Challenge),
+}
+
+/// The Cognito calls userpool makes, one method each.
+///
+/// Implementations must be cheap to share (`Arc<dyn Transport>`) and must map every
+/// failure to a [`userpool_types::Error`]: service exceptions by name, connection failures
+/// to `Error::Network`, unreadable answers to `Error::MalformedResponse`.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// The app client this transport calls as.
+    fn client_id(&self) -> &ClientId;
+
+    /// `SignUp`.
+    async fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResult, Error>;
+
+    /// `ConfirmSignUp`.
+    async fn confirm_sign_up(
+        &self,
+        username: Username,
+        code: Code,
+        force_alias_creation: bool,
+        client_metadata: ClientMetadata,
+    ) -> Result<(), Error>;
+
+    /// `ResendConfirmationCode`.
+    async fn resend_confirmation_code(
+        &self,
+        username: Username,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error>;
+
+    /// `InitiateAuth`.
+    async fn initiate_auth(
+        &self,
+        request: InitiateAuth,
+        client_metadata: ClientMetadata,
+    ) -> Result<AuthAnswer, Error>;
+
+    /// `RespondToAuthChallenge`.
+    async fn respond_to_auth_challenge(&self, answer: ChallengeAnswer) -> Result<AuthAnswer, Error>;
+
+    /// `ChangePassword`.
+    async fn change_password(
+        &self,
+        access_token: SecretString,
+        previous: Password,
+        proposed: Password,
+    ) -> Result<(), Error>;
+
+    /// `ForgotPassword`.
+    async fn forgot_password(
+        &self,
+        username: Username,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error>;
+
+    /// `ConfirmForgotPassword`.
+    async fn confirm_forgot_password(
+        &self,
+        username: Username,
+        code: Code,
+        new_password: Password,
+        client_metadata: ClientMetadata,
+    ) -> Result<(), Error>;
+
+    /// `GetUser`.
+    async fn get_user(&self, access_token: SecretString) -> Result<User, Error>;
+
+    /// `UpdateUserAttributes`: the delivery details of the codes sent for attributes that
+    /// need verification.
+    async fn update_user_attributes(
+        &self,
+        access_token: SecretString,
+        attributes: Attributes,
+        client_metadata: ClientMetadata,
+    ) -> Result<Vec<CodeDeliveryDetails>, Error>;
+
+    /// `DeleteUserAttributes`.
+    async fn delete_user_attributes(
+        &self,
+        access_token: SecretString,
+        names: Vec<AttributeName>,
+    ) -> Result<(), Error>;
+
+    /// `GetUserAttributeVerificationCode`.
+    async fn get_user_attribute_verification_code(
+        &self,
+        access_token: SecretString,
+        name: AttributeName,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error>;
+
+    /// `VerifyUserAttribute`.
+    async fn verify_user_attribute(
+        &self,
+        access_token: SecretString,
+        name: AttributeName,
+        code: Code,
+    ) -> Result<(), Error>;
+
+    /// `GlobalSignOut`.
+    async fn global_sign_out(&self, access_token: SecretString) -> Result<(), Error>;
+
+    /// `RevokeToken`.
+    async fn revoke_token(&self, refresh_token: SecretString) -> Result<(), Error>;
+
+    /// `DeleteUser`.
+    async fn delete_user(&self, access_token: SecretString) -> Result<(), Error>;
+}

@@ -1,0 +1,345 @@
+//! User attributes: names (standard and `custom:`), values, and update results.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CodeDeliveryDetails, Error};
+
+/// The standard attributes of a Cognito user pool (OpenID Connect claims plus Cognito's
+/// own), in alphabetical order.
+pub const STANDARD_ATTRIBUTES: &[&str] = &[
+    "address",
+    "birthdate",
+    "email",
+    "email_verified",
+    "family_name",
+    "gender",
+    "given_name",
+    "identities",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "phone_number_verified",
+    "picture",
+    "preferred_username",
+    "profile",
+    "sub",
+    "updated_at",
+    "website",
+    "zoneinfo",
+];
+
+const CUSTOM_PREFIX: &str = "custom:";
+const DEV_PREFIX: &str = "dev:custom:";
+
+/// The name of a user attribute: a standard name (`email`, `given_name`, …) or a custom
+/// one with the `custom:` prefix (`custom:team`).
+///
+/// Names are checked the way Cognito checks them: 1 to 32 characters with no white space
+/// or control characters, and a custom name of 1 to 20 characters after its prefix.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AttributeName(String);
+
+impl AttributeName {
+    /// Checks and wraps a name.
+    pub fn new(name: impl Into<String>) -> Result<Self, Error> {
+        let name = name.into();
+        let invalid = |reason: &str| Error::InvalidInput {
+            field: "attribute name",
+            reason: format!("{name:?}: {reason}"),
+        };
+        if name.is_empty() || name.chars().count() > 32 {
+            return Err(invalid("must be 1 to 32 characters"));
+        }
+        if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid(
+                "must not contain white space or control characters",
+            ));
+        }
+        let custom = name
+            .strip_prefix(DEV_PREFIX)
+            .or_else(|| name.strip_prefix(CUSTOM_PREFIX));
+        if let Some(rest) = custom
+            && (rest.is_empty() || rest.chars().count() > 20)
+        {
+            return Err(invalid(
+                "a custom name must have 1 to 20 characters after its prefix",
+            ));
+        }
+        Ok(Self(name))
+    }
+
+    /// A custom attribute: `custom:<name>`. The prefix is added; `name` must not carry it.
+    pub fn custom(name: &str) -> Result<Self, Error> {
+        Self::new(format!("{CUSTOM_PREFIX}{name}"))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for `custom:` (and `dev:custom:`) attributes.
+    pub fn is_custom(&self) -> bool {
+        self.0.starts_with(CUSTOM_PREFIX) || self.0.starts_with(DEV_PREFIX)
+    }
+
+    /// True for the names in [`STANDARD_ATTRIBUTES`].
+    pub fn is_standard(&self) -> bool {
+        STANDARD_ATTRIBUTES.binary_search(&self.0.as_str()).is_ok()
+    }
+
+    /// True for the attributes a client must never send in an update: `sub` and the
+    /// `*_verified` flags, which only the pool sets.
+    pub fn is_server_managed(&self) -> bool {
+        self.0 == "sub" || self.0.ends_with("_verified")
+    }
+
+    /// True for the attributes whose change needs a code sent to the new value.
+    pub fn needs_verification(&self) -> bool {
+        self.0 == "email" || self.0 == "phone_number"
+    }
+}
+
+impl FromStr for AttributeName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<String> for AttributeName {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<&str> for AttributeName {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self, Error> {
+        Self::new(s)
+    }
+}
+
+impl From<AttributeName> for String {
+    fn from(name: AttributeName) -> String {
+        name.0
+    }
+}
+
+impl Borrow<str> for AttributeName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for AttributeName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AttributeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for AttributeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A set of user attributes, ordered by name.
+///
+/// ```
+/// use userpool_types::Attributes;
+/// let attrs = Attributes::new()
+///     .with("email", "ada@example.com")?
+///     .with("custom:team", "engines")?;
+/// assert_eq!(attrs.get("email"), Some("ada@example.com"));
+/// # Ok::<(), userpool_types::Error>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Attributes(BTreeMap<AttributeName, String>);
+
+impl Attributes {
+    /// No attributes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces one attribute, checking its name.
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Result<Self, Error> {
+        self.insert(AttributeName::new(name)?, value);
+        Ok(self)
+    }
+
+    /// Adds or replaces one attribute.
+    pub fn insert(&mut self, name: AttributeName, value: impl Into<String>) -> Option<String> {
+        self.0.insert(name, value.into())
+    }
+
+    /// Removes one attribute.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        self.0.remove(name)
+    }
+
+    /// The value of one attribute.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A `*_verified`-style flag read as a boolean (`"true"`/`"false"`, any case).
+    pub fn get_bool(&self, name: &str) -> Option<bool> {
+        let value = self.get(name)?;
+        if value.eq_ignore_ascii_case("true") {
+            Some(true)
+        } else if value.eq_ignore_ascii_case("false") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Iterates in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&AttributeName, &str)> {
+        self.0.iter().map(|(k, v)| (k, v.as_str()))
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &AttributeName> {
+        self.0.keys()
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter()).finish()
+    }
+}
+
+impl FromIterator<(AttributeName, String)> for Attributes {
+    fn from_iter<I: IntoIterator<Item = (AttributeName, String)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl IntoIterator for Attributes {
+    type Item = (AttributeName, String);
+    type IntoIter = std::collections::btree_map::IntoIter<AttributeName, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = (&'a AttributeName, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, AttributeName, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl TryFrom<&[(&str, &str)]> for Attributes {
+    type Error = Error;
+    fn try_from(pairs: &[(&str, &str)]) -> Result<Self, Error> {
+        pairs
+            .iter()
+            .map(|(k, v)| Ok((AttributeName::new(*k)?, (*v).to_owned())))
+            .collect()
+    }
+}
+
+impl<const N: usize> TryFrom<[(&str, &str); N]> for Attributes {
+    type Error = Error;
+    fn try_from(pairs: [(&str, &str); N]) -> Result<Self, Error> {
+        Self::try_from(&pairs[..])
+    }
+}
+
+/// What happened to one attribute of an update.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeUpdateResult {
+    /// True when the new value is in effect now; false when it waits for a code.
+    pub is_updated: bool,
+    /// Where the verification code went, when the new value must be verified.
+    pub code_delivery: Option<CodeDeliveryDetails>,
+}
+
+/// The per-attribute results of an update, by attribute name.
+pub type AttributeUpdateResults = BTreeMap<AttributeName, AttributeUpdateResult>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_list_is_sorted_for_binary_search() {
+        let mut sorted = STANDARD_ATTRIBUTES.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, STANDARD_ATTRIBUTES);
+    }
+
+    #[test]
+    fn names() {
+        let custom = AttributeName::custom("team").unwrap();
+        assert_eq!(custom.as_str(), "custom:team");
+        assert!(custom.is_custom() && !custom.is_standard());
+        assert!(AttributeName::new("email").unwrap().is_standard());
+        assert!(
+            AttributeName::new("email_verified")
+                .unwrap()
+                .is_server_managed()
+        );
+        assert!(AttributeName::new("sub").unwrap().is_server_managed());
+        assert!(!AttributeName::new("email").unwrap().is_server_managed());
+        assert!(
+            AttributeName::new("phone_number")
+                .unwrap()
+                .needs_verification()
+        );
+        for bad in [
+            "",
+            "custom:",
+            "has space",
+            "custom:aaaaaaaaaaaaaaaaaaaaa",
+            "x\u{0}",
+        ] {
+            assert!(AttributeName::new(bad).is_err(), "{bad:?}");
+        }
+        assert!(AttributeName::new("a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn attribute_sets() {
+        let attrs = Attributes::try_from([("email", "a@b.c"), ("email_verified", "TRUE")]).unwrap();
+        assert_eq!(attrs.get_bool("email_verified"), Some(true));
+        assert_eq!(attrs.get_bool("email"), None);
+        assert_eq!(attrs.len(), 2);
+        let json = serde_json::to_string(&attrs).unwrap();
+        assert_eq!(json, r#"{"email":"a@b.c","email_verified":"TRUE"}"#);
+        assert!(serde_json::from_str::<Attributes>(r#"{"":"x"}"#).is_err());
+    }
+}

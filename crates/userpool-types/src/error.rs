@@ -1,0 +1,266 @@
+//! The error type of every userpool operation.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+
+/// A shareable source error (kept behind `source()`, never part of the message).
+pub type BoxError = Arc<dyn StdError + Send + Sync + 'static>;
+
+/// The result of a userpool operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+macro_rules! service_errors {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
+        /// Everything that can go wrong, as values a caller can match on.
+        ///
+        /// Cognito's exceptions each have a variant named after the exception (without the
+        /// `Exception` suffix) carrying the server's message; an exception this version does
+        /// not know arrives as [`Error::Service`] with its name. Errors on this side of the
+        /// wire (bad input, no signed-in user, a malformed answer, the network, storage) have
+        /// variants of their own. The underlying error of a foreign library is reachable
+        /// only through [`std::error::Error::source`].
+        ///
+        /// `Error` is `Clone` (sources are shared), so one failed refresh can be handed to
+        /// every caller that waited for it, and carried by events.
+        ///
+        /// Messages never contain passwords, codes or tokens.
+        #[derive(Clone, Debug, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum Error {
+            $(
+                $(#[$doc])*
+                #[error("{}: {message}", $code)]
+                $variant {
+                    /// The server's message.
+                    message: String,
+                },
+            )*
+            /// A Cognito exception this version has no variant for.
+            #[error("{code}: {message}")]
+            Service {
+                /// The exception name, such as `InvalidOAuthFlowException`.
+                code: String,
+                /// The server's message.
+                message: String,
+            },
+            /// An argument was rejected before anything was sent.
+            #[error("invalid {field}: {reason}")]
+            InvalidInput {
+                /// What was wrong.
+                field: &'static str,
+                /// Why.
+                reason: String,
+            },
+            /// The client is not configured correctly.
+            #[error("configuration: {reason}")]
+            Config {
+                /// Why.
+                reason: String,
+            },
+            /// No user is signed in (or the session could not be restored).
+            #[error("no user is signed in")]
+            NotSignedIn,
+            /// A sign-in waits for the answer to a challenge; the user is not signed in yet.
+            #[error("a sign-in is pending: answer its challenge ({challenge}) first")]
+            SignInPending {
+                /// The challenge that waits for an answer.
+                challenge: String,
+            },
+            /// A token could not be decoded.
+            #[error("malformed token: {reason}")]
+            MalformedToken {
+                /// Why.
+                reason: String,
+            },
+            /// The server answered something this client cannot read.
+            #[error("malformed answer to {operation}: {reason}")]
+            MalformedResponse {
+                /// The operation that was called.
+                operation: &'static str,
+                /// Why; never includes the body of the answer.
+                reason: String,
+            },
+            /// The request did not complete: connection refused or reset, DNS, TLS, timeout.
+            /// The session is kept.
+            #[error("network error: {reason}")]
+            Network {
+                /// What failed.
+                reason: String,
+                /// The underlying error.
+                #[source]
+                source: Option<BoxError>,
+            },
+            /// The token store failed.
+            #[error("storage error: {reason}")]
+            Storage {
+                /// What failed.
+                reason: String,
+                /// The underlying error.
+                #[source]
+                source: Option<BoxError>,
+            },
+            /// The SRP computation rejected the server's challenge.
+            #[error("SRP: {reason}")]
+            Srp {
+                /// Why.
+                reason: String,
+            },
+        }
+
+        impl Error {
+            /// Builds the variant for a Cognito exception name (with or without the
+            /// `Exception` suffix, and with or without a `prefix#`).
+            pub fn from_service(code: &str, message: impl Into<String>) -> Self {
+                let message = message.into();
+                let code = code.rsplit('#').next().unwrap_or(code);
+                let code = code.split(':').next().unwrap_or(code);
+                let bare = code.strip_suffix("Exception").unwrap_or(code);
+                match bare {
+                    $( c if c == $code.strip_suffix("Exception").unwrap_or($code) => Self::$variant { message }, )*
+                    _ => Self::Service { code: code.to_owned(), message },
+                }
+            }
+
+            /// The Cognito exception name, for service errors.
+            pub fn code(&self) -> Option<&str> {
+                match self {
+                    $( Self::$variant { .. } => Some($code), )*
+                    Self::Service { code, .. } => Some(code),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+service_errors! {
+    /// Wrong username or password, a disabled user, too many attempts, or a token that is
+    /// expired, revoked or otherwise not accepted.
+    NotAuthorized => "NotAuthorizedException",
+    /// No such user.
+    UserNotFound => "UserNotFoundException",
+    /// The username is taken.
+    UsernameExists => "UsernameExistsException",
+    /// The password breaks the pool's password policy.
+    InvalidPassword => "InvalidPasswordException",
+    /// The code is wrong.
+    CodeMismatch => "CodeMismatchException",
+    /// The code has expired.
+    ExpiredCode => "ExpiredCodeException",
+    /// Too many attempts or requests of this kind for now.
+    LimitExceeded => "LimitExceededException",
+    /// The service is throttling requests.
+    TooManyRequests => "TooManyRequestsException",
+    /// Too many failed attempts.
+    TooManyFailedAttempts => "TooManyFailedAttemptsException",
+    /// The user has not confirmed the sign-up yet.
+    UserNotConfirmed => "UserNotConfirmedException",
+    /// An administrator asked for a password reset.
+    PasswordResetRequired => "PasswordResetRequiredException",
+    /// A parameter was rejected by the server (unknown or read-only attribute, …).
+    InvalidParameter => "InvalidParameterException",
+    /// An alias (email or phone) is already used by another user.
+    AliasExists => "AliasExistsException",
+    /// The code could not be delivered.
+    CodeDeliveryFailure => "CodeDeliveryFailureException",
+    /// The pool, app client or other resource does not exist.
+    ResourceNotFound => "ResourceNotFoundException",
+    /// The pool is not configured for this request.
+    InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
+    /// A Lambda trigger rejected the request.
+    UserLambdaValidation => "UserLambdaValidationException",
+    /// A Lambda trigger answered something invalid.
+    InvalidLambdaResponse => "InvalidLambdaResponseException",
+    /// A Lambda trigger failed.
+    UnexpectedLambda => "UnexpectedLambdaException",
+    /// The MFA method is not set up.
+    MfaMethodNotFound => "MFAMethodNotFoundException",
+    /// TOTP is not set up for the user.
+    SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
+    /// The token type is not supported here.
+    UnsupportedTokenType => "UnsupportedTokenTypeException",
+    /// The operation is not supported by this pool or client.
+    UnsupportedOperation => "UnsupportedOperationException",
+    /// The request is forbidden (web ACL).
+    Forbidden => "ForbiddenException",
+    /// The service failed (HTTP 5xx).
+    InternalError => "InternalErrorException",
+}
+
+impl Error {
+    /// Wraps a network failure.
+    pub fn network(reason: impl Into<String>, source: Option<BoxError>) -> Self {
+        Self::Network {
+            reason: reason.into(),
+            source,
+        }
+    }
+
+    /// Wraps a storage failure.
+    pub fn storage(reason: impl Into<String>, source: Option<BoxError>) -> Self {
+        Self::Storage {
+            reason: reason.into(),
+            source,
+        }
+    }
+
+    /// True when trying again later may succeed: throttling, service faults and network
+    /// failures. Never true for `NotAuthorized`: a rejected password or token stays
+    /// rejected.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::TooManyRequests { .. } | Self::InternalError { .. } | Self::Network { .. }
+        )
+    }
+
+    /// True when the server refused the credentials or token (`NotAuthorizedException`).
+    pub fn is_not_authorized(&self) -> bool {
+        matches!(self, Self::NotAuthorized { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_codes_round_trip() {
+        let e = Error::from_service("NotAuthorizedException", "Incorrect username or password.");
+        assert!(matches!(e, Error::NotAuthorized { .. }));
+        assert_eq!(e.code(), Some("NotAuthorizedException"));
+        assert_eq!(
+            e.to_string(),
+            "NotAuthorizedException: Incorrect username or password."
+        );
+        let e = Error::from_service("CodeMismatch", "bad");
+        assert!(matches!(e, Error::CodeMismatch { .. }));
+        let e = Error::from_service(
+            "com.amazonaws.cognito#UserNotFoundException:http://internal",
+            "nope",
+        );
+        assert!(matches!(e, Error::UserNotFound { .. }), "{e:?}");
+        let e = Error::from_service("MFAMethodNotFoundException", "x");
+        assert!(matches!(e, Error::MfaMethodNotFound { .. }));
+        let e = Error::from_service("BrandNewException", "x");
+        assert_eq!(e.code(), Some("BrandNewException"));
+        assert!(matches!(e, Error::Service { .. }));
+    }
+
+    #[test]
+    fn retryable() {
+        assert!(Error::from_service("TooManyRequestsException", "").is_retryable());
+        assert!(Error::network("reset", None).is_retryable());
+        assert!(!Error::from_service("NotAuthorizedException", "").is_retryable());
+        assert!(!Error::NotSignedIn.is_retryable());
+        assert!(Error::NotSignedIn.code().is_none());
+    }
+
+    #[test]
+    fn source_is_reachable_and_clone_shares_it() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        let e = Error::network("connection reset", Some(Arc::new(io)));
+        let e2 = e.clone();
+        assert!(StdError::source(&e2).is_some());
+    }
+}

@@ -1,0 +1,63 @@
+//! Domain types of userpool.
+//!
+//! This crate holds the vocabulary every other userpool crate speaks: identifiers and
+//! usernames, user attributes (standard and `custom:`), code delivery details, the three
+//! Cognito tokens with their decoded claims, the session and its validity rules, the user,
+//! the typed next step of a sign-in, the error enum and the events of the `auth` channel.
+//!
+//! It does no I/O, starts no runtime and names no AWS SDK type.
+//!
+//! # Secrets
+//!
+//! Passwords, tokens, client secrets and confirmation codes are held in [`SecretString`]
+//! (or a newtype over it). Their `Debug` output is `"[redacted]"` and their memory is
+//! wiped when they are dropped. The only way to read one is the explicit
+//! [`SecretString::expose`].
+//!
+//! ```
+//! use userpool_types::Password;
+//! let password = Password::from("correct horse battery staple");
+//! assert_eq!(format!("{password:?}"), "Password([redacted])");
+//! assert_eq!(password.expose(), "correct horse battery staple");
+//! ```
+//!
+//! # Tokens
+//!
+//! Tokens are decoded without any cryptography (the server already checked them; the
+//! client only needs their claims). A malformed token is a typed error:
+//!
+//! ```
+//! use userpool_types::{AccessToken, Error};
+//! assert!(matches!(AccessToken::parse("not-a-jwt"), Err(Error::MalformedToken { .. })));
+//! ```
+#![warn(missing_docs)]
+
+mod attributes;
+mod delivery;
+mod error;
+mod event;
+mod ids;
+mod secret;
+mod session;
+mod sign_in;
+mod token;
+mod user;
+
+pub use attributes::{
+    AttributeName, AttributeUpdateResult, AttributeUpdateResults, Attributes, STANDARD_ATTRIBUTES,
+};
+pub use delivery::{CodeDeliveryDetails, DeliveryMedium};
+pub use error::{Error, Result};
+pub use event::{AUTH_CHANNEL, AuthEvent};
+pub use ids::{ClientId, UserPoolId, Username};
+pub use secret::{ClientSecret, Code, Password, SecretString};
+pub use session::{ClockDrift, Session};
+pub use sign_in::{AuthFlow, ChallengeName, NextStep, SignUpResult};
+pub use token::{AccessToken, Claims, IdToken, RefreshToken};
+pub use user::User;
+
+/// Helpers for tests of crates built on this one (not part of the stable API).
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::token::unsigned_jwt;
+}

@@ -1,0 +1,216 @@
+//! The session: three tokens and the clock drift, with the validity rule.
+
+use std::fmt;
+
+use crate::{AccessToken, Error, IdToken, RefreshToken};
+
+/// The difference between this machine's clock and the server's, in seconds:
+/// `local now − server iat` at the moment the tokens arrived.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockDrift(i64);
+
+impl ClockDrift {
+    /// A drift of `seconds`.
+    pub fn from_seconds(seconds: i64) -> Self {
+        Self(seconds)
+    }
+
+    /// The drift in seconds.
+    pub fn seconds(self) -> i64 {
+        self.0
+    }
+
+    /// Computes the drift from the local time at arrival and the tokens' `iat`:
+    /// `now − min(iat of access token, iat of id token)`. Zero when neither has `iat`.
+    pub fn measure(now: i64, id: &IdToken, access: &AccessToken) -> Self {
+        match (id.iat(), access.iat()) {
+            (Some(a), Some(b)) => Self(now - a.min(b)),
+            (Some(a), None) | (None, Some(a)) => Self(now - a),
+            (None, None) => Self(0),
+        }
+    }
+
+    /// Reads a stored drift, written in seconds (the reference's v5 and this library) or
+    /// in milliseconds (the reference's v6, under the same key).
+    ///
+    /// Whole numbers whose magnitude is at least 1000 are taken as milliseconds: a clock
+    /// more than 16 minutes off is far rarer than a drift of a second or more written in
+    /// milliseconds. Smaller whole numbers are seconds; a decimal number is seconds.
+    pub fn parse_stored(value: &str) -> Result<Self, Error> {
+        let value = value.trim();
+        let invalid = || Error::Storage {
+            reason: format!("clockDrift is not a number ({} bytes)", value.len()),
+            source: None,
+        };
+        if let Ok(n) = value.parse::<i64>() {
+            return Ok(if n.unsigned_abs() >= 1000 {
+                Self(n / 1000)
+            } else {
+                Self(n)
+            });
+        }
+        let f: f64 = value.parse().map_err(|_| invalid())?;
+        if !f.is_finite() || f.abs() > 1e12 {
+            return Err(invalid());
+        }
+        Ok(Self(f.round() as i64))
+    }
+
+    /// The form written to storage: whole seconds.
+    pub fn to_stored(self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// A signed-in user's tokens.
+///
+/// A session is valid while `(now − drift) < exp − margin` for both the access token and
+/// the ID token, where `now` is this machine's clock and `exp` the server's.
+#[derive(Clone)]
+pub struct Session {
+    id_token: IdToken,
+    access_token: AccessToken,
+    refresh_token: Option<RefreshToken>,
+    clock_drift: ClockDrift,
+}
+
+impl Session {
+    /// Builds a session.
+    pub fn new(
+        id_token: IdToken,
+        access_token: AccessToken,
+        refresh_token: Option<RefreshToken>,
+        clock_drift: ClockDrift,
+    ) -> Self {
+        Self {
+            id_token,
+            access_token,
+            refresh_token,
+            clock_drift,
+        }
+    }
+
+    /// Builds a session from tokens that just arrived, measuring the drift at `now`.
+    pub fn arrived(
+        id_token: IdToken,
+        access_token: AccessToken,
+        refresh_token: Option<RefreshToken>,
+        now: i64,
+    ) -> Self {
+        let drift = ClockDrift::measure(now, &id_token, &access_token);
+        Self::new(id_token, access_token, refresh_token, drift)
+    }
+
+    /// The ID token.
+    pub fn id_token(&self) -> &IdToken {
+        &self.id_token
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The refresh token, when the session has one.
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The clock drift measured when the tokens arrived.
+    pub fn clock_drift(&self) -> ClockDrift {
+        self.clock_drift
+    }
+
+    /// True while both tokens are valid at local time `now` (seconds since the epoch),
+    /// counting them expired `margin` seconds before their `exp`.
+    pub fn is_valid_at(&self, now: i64, margin: i64) -> bool {
+        let server_now = now.saturating_sub(self.clock_drift.0);
+        server_now < self.access_token.exp().saturating_sub(margin)
+            && server_now < self.id_token.exp().saturating_sub(margin)
+    }
+
+    /// When the first of the two tokens expires, in local time (seconds since the epoch).
+    pub fn expires_at(&self) -> i64 {
+        self.access_token
+            .exp()
+            .min(self.id_token.exp())
+            .saturating_add(self.clock_drift.0)
+    }
+
+    /// The session with a refreshed pair of tokens; keeps the refresh token unless a new
+    /// one (rotation) is given.
+    pub fn refreshed(
+        &self,
+        id_token: IdToken,
+        access_token: AccessToken,
+        refresh_token: Option<RefreshToken>,
+        now: i64,
+    ) -> Self {
+        let refresh_token = refresh_token.or_else(|| self.refresh_token.clone());
+        Self::arrived(id_token, access_token, refresh_token, now)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id_token", &self.id_token)
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("clock_drift", &self.clock_drift)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::unsigned_jwt;
+    use serde_json::json;
+
+    fn tokens(iat: i64, exp: i64) -> (IdToken, AccessToken) {
+        let id = unsigned_jwt(&json!({"token_use": "id", "iat": iat, "exp": exp, "sub": "s"}));
+        let access = unsigned_jwt(&json!({"token_use": "access", "iat": iat, "exp": exp}));
+        (
+            IdToken::parse(id.as_str()).unwrap(),
+            AccessToken::parse(access.as_str()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn validity_with_drift_and_margin() {
+        let (id, access) = tokens(1000, 4600);
+        // Local clock 100 s ahead of the server.
+        let s = Session::arrived(id, access, None, 1100);
+        assert_eq!(s.clock_drift().seconds(), 100);
+        assert!(s.is_valid_at(4699, 0));
+        assert!(!s.is_valid_at(4700, 0));
+        assert!(s.is_valid_at(4694, 5));
+        assert!(!s.is_valid_at(4695, 5));
+        assert_eq!(s.expires_at(), 4700);
+    }
+
+    #[test]
+    fn drift_units() {
+        assert_eq!(ClockDrift::parse_stored("5").unwrap().seconds(), 5);
+        assert_eq!(ClockDrift::parse_stored("-3").unwrap().seconds(), -3);
+        assert_eq!(ClockDrift::parse_stored("5000").unwrap().seconds(), 5);
+        assert_eq!(ClockDrift::parse_stored("-120000").unwrap().seconds(), -120);
+        assert_eq!(ClockDrift::parse_stored("2.4").unwrap().seconds(), 2);
+        assert!(ClockDrift::parse_stored("soon").is_err());
+        assert!(ClockDrift::parse_stored("NaN").is_err());
+        assert_eq!(ClockDrift::from_seconds(7).to_stored(), "7");
+    }
+
+    #[test]
+    fn refresh_keeps_or_rotates_refresh_token() {
+        let (id, access) = tokens(1000, 2000);
+        let s = Session::arrived(id, access, Some(RefreshToken::new("r1").unwrap()), 1000);
+        let (id2, access2) = tokens(2000, 3000);
+        let kept = s.refreshed(id2.clone(), access2.clone(), None, 2000);
+        assert_eq!(kept.refresh_token().unwrap().raw().expose(), "r1");
+        let rotated = s.refreshed(id2, access2, Some(RefreshToken::new("r2").unwrap()), 2000);
+        assert_eq!(rotated.refresh_token().unwrap().raw().expose(), "r2");
+        assert!(!format!("{rotated:?}").contains("r2\""));
+    }
+}
