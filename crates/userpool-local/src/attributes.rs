@@ -1,0 +1,363 @@
+//! The attribute schema: Cognito's standard attributes, a pool's custom (`custom:`)
+//! attributes, mutability, app client read/write permissions and value checks.
+
+use serde_json::{Value, json};
+
+use crate::config::{AttributeType, ClientConfig, PoolConfig};
+use crate::error::ApiError;
+
+/// Cognito's standard attributes.
+pub(crate) const STANDARD: &[&str] = &[
+    "sub",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "email_verified",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "phone_number_verified",
+    "address",
+    "updated_at",
+];
+
+/// True for a standard attribute name.
+pub(crate) fn is_standard(name: &str) -> bool {
+    STANDARD.contains(&name)
+}
+
+/// One attribute of a pool's schema.
+#[derive(Debug, Clone)]
+pub(crate) struct AttrDef {
+    pub name: String,
+    pub data_type: AttributeType,
+    pub mutable: bool,
+    pub required: bool,
+    pub developer_only: bool,
+    pub min_len: u32,
+    pub max_len: u32,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+}
+
+/// The full schema of a pool: standard attributes then `custom:` ones.
+pub(crate) fn schema(config: &PoolConfig) -> Vec<AttrDef> {
+    let mut out = Vec::with_capacity(STANDARD.len() + config.custom_attributes.len());
+    for &name in STANDARD {
+        let data_type = match name {
+            "email_verified" | "phone_number_verified" => AttributeType::Boolean,
+            "updated_at" => AttributeType::Number,
+            _ => AttributeType::String,
+        };
+        out.push(AttrDef {
+            name: name.to_owned(),
+            data_type,
+            mutable: name != "sub" && !config.immutable_attributes.iter().any(|a| a == name),
+            required: name == "sub" || config.required_attributes.iter().any(|a| a == name),
+            developer_only: false,
+            min_len: if name == "sub" { 1 } else { 0 },
+            max_len: 2048,
+            min_value: if name == "updated_at" { Some(0) } else { None },
+            max_value: None,
+        });
+    }
+    for c in &config.custom_attributes {
+        out.push(AttrDef {
+            name: format!("custom:{}", c.name),
+            data_type: c.data_type,
+            mutable: c.mutable,
+            required: false,
+            developer_only: c.developer_only,
+            min_len: c.min_length.unwrap_or(0),
+            max_len: c.max_length.unwrap_or(2048),
+            min_value: c.min_value,
+            max_value: c.max_value,
+        });
+    }
+    out
+}
+
+/// The `SchemaAttributes` list of DescribeUserPool.
+pub(crate) fn schema_json(schema: &[AttrDef]) -> Value {
+    Value::Array(
+        schema
+            .iter()
+            .map(|d| {
+                let mut v = json!({
+                    "Name": d.name,
+                    "AttributeDataType": d.data_type.wire(),
+                    "DeveloperOnlyAttribute": d.developer_only,
+                    "Mutable": d.mutable,
+                    "Required": d.required,
+                });
+                match d.data_type {
+                    AttributeType::String => {
+                        v["StringAttributeConstraints"] = json!({
+                            "MinLength": d.min_len.to_string(),
+                            "MaxLength": d.max_len.to_string(),
+                        });
+                    }
+                    AttributeType::Number => {
+                        let mut c = json!({});
+                        if let Some(m) = d.min_value {
+                            c["MinValue"] = json!(m.to_string());
+                        }
+                        if let Some(m) = d.max_value {
+                            c["MaxValue"] = json!(m.to_string());
+                        }
+                        v["NumberAttributeConstraints"] = c;
+                    }
+                    _ => {}
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// What kind of call writes the attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteKind {
+    /// A user creating themselves (SignUp).
+    SignUp,
+    /// An admin creating a user (AdminCreateUser).
+    AdminCreate,
+    /// A user changing their attributes (UpdateUserAttributes, NEW_PASSWORD_REQUIRED).
+    UserUpdate,
+    /// An admin changing a user's attributes.
+    AdminUpdate,
+    /// A user deleting attributes.
+    UserDelete,
+}
+
+fn schema_error(name: &str, what: &str) -> ApiError {
+    ApiError::invalid_parameter(format!(
+        "Attributes did not conform to the schema: {name}: {what}\n"
+    ))
+}
+
+fn unauthorized_write() -> ApiError {
+    ApiError::not_authorized("A client attempted to write unauthorized attribute")
+}
+
+/// May this client (user-side) write the attribute?
+fn client_may_write(client: Option<&ClientConfig>, def: &AttrDef) -> bool {
+    if def.developer_only || def.name == "sub" {
+        return false;
+    }
+    match client.and_then(|c| c.write_attributes.as_ref()) {
+        Some(list) => list.iter().any(|a| a == &def.name),
+        None => !def.name.ends_with("_verified"),
+    }
+}
+
+/// May this client read the attribute?
+pub(crate) fn client_may_read(client: Option<&ClientConfig>, name: &str) -> bool {
+    if name == "sub" {
+        return true;
+    }
+    match client.and_then(|c| c.read_attributes.as_ref()) {
+        Some(list) => list.iter().any(|a| a == name),
+        None => true,
+    }
+}
+
+/// Checks names, permissions, mutability and values of attributes a call wants to write.
+pub(crate) fn check_write(
+    schema: &[AttrDef],
+    attrs: &[(String, String)],
+    kind: WriteKind,
+    client: Option<&ClientConfig>,
+) -> Result<(), ApiError> {
+    for (name, value) in attrs {
+        let Some(def) = schema.iter().find(|d| &d.name == name) else {
+            return Err(schema_error(
+                name,
+                "Attribute does not exist in the schema.",
+            ));
+        };
+        if def.name == "sub" {
+            return Err(ApiError::invalid_parameter(
+                "Cannot modify the non-mutable attribute sub",
+            ));
+        }
+        let user_side = matches!(
+            kind,
+            WriteKind::SignUp | WriteKind::UserUpdate | WriteKind::UserDelete
+        );
+        if user_side && !client_may_write(client, def) {
+            return Err(unauthorized_write());
+        }
+        let updating = matches!(
+            kind,
+            WriteKind::UserUpdate | WriteKind::AdminUpdate | WriteKind::UserDelete
+        );
+        if updating && !def.mutable {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid user attributes: {name}: Attribute cannot be updated. (changing an immutable attribute)"
+            )));
+        }
+        if kind == WriteKind::UserDelete {
+            if def.required {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid user attributes: {name}: The attribute is required"
+                )));
+            }
+            continue;
+        }
+        check_value(def, value)?;
+    }
+    Ok(())
+}
+
+/// Required attributes missing from a new user.
+pub(crate) fn check_required(
+    schema: &[AttrDef],
+    attrs: &[(String, String)],
+) -> Result<(), ApiError> {
+    for def in schema.iter().filter(|d| d.required && d.name != "sub") {
+        if !attrs.iter().any(|(n, v)| n == &def.name && !v.is_empty()) {
+            return Err(schema_error(&def.name, "The attribute is required"));
+        }
+    }
+    Ok(())
+}
+
+fn check_value(def: &AttrDef, value: &str) -> Result<(), ApiError> {
+    let len = value.chars().count() as u32;
+    match def.data_type {
+        AttributeType::String | AttributeType::DateTime => {
+            if len < def.min_len || len > def.max_len {
+                return Err(schema_error(
+                    &def.name,
+                    &format!(
+                        "String must be between {} and {} characters long.",
+                        def.min_len, def.max_len
+                    ),
+                ));
+            }
+        }
+        AttributeType::Number => {
+            let n: i64 = value
+                .parse()
+                .map_err(|_| schema_error(&def.name, "Number must be an integer."))?;
+            if def.min_value.is_some_and(|m| n < m) || def.max_value.is_some_and(|m| n > m) {
+                return Err(schema_error(&def.name, "Number is out of range."));
+            }
+        }
+        AttributeType::Boolean => {
+            if value != "true" && value != "false" {
+                return Err(schema_error(&def.name, "Boolean must be true or false."));
+            }
+        }
+    }
+    match def.name.as_str() {
+        "email" if !is_email(value) => {
+            Err(ApiError::invalid_parameter("Invalid email address format."))
+        }
+        "phone_number" if !is_phone(value) => {
+            Err(ApiError::invalid_parameter("Invalid phone number format."))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A plausible email address: one `@`, something on both sides, a dot in the domain.
+pub(crate) fn is_email(v: &str) -> bool {
+    match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !v.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// E.164: `+` then 2 to 15 digits.
+pub(crate) fn is_phone(v: &str) -> bool {
+    let Some(digits) = v.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The value of an attribute in an id token: `*_verified` become booleans, `updated_at` a
+/// number, `address` an object with `formatted`.
+pub(crate) fn claim_value(name: &str, value: &str) -> Value {
+    match name {
+        "email_verified" | "phone_number_verified" => Value::Bool(value == "true"),
+        "updated_at" => value
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(value.to_owned())),
+        "address" => json!({ "formatted": value }),
+        _ => Value::String(value.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CustomAttribute;
+
+    fn pool() -> Vec<AttrDef> {
+        let mut c = PoolConfig::new("p");
+        c.custom_attributes.push(CustomAttribute::string("team"));
+        c.custom_attributes
+            .push(CustomAttribute::number("level").immutable());
+        c.required_attributes.push("email".into());
+        schema(&c)
+    }
+
+    #[test]
+    fn unknown_attribute_is_rejected() {
+        let e = check_write(
+            &pool(),
+            &[("custom:nope".into(), "x".into())],
+            WriteKind::SignUp,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), "InvalidParameterException");
+        assert!(
+            e.message()
+                .contains("Attribute does not exist in the schema")
+        );
+    }
+
+    #[test]
+    fn immutable_custom_attribute_cannot_change() {
+        let s = pool();
+        let a = [("custom:level".to_owned(), "3".to_owned())];
+        assert!(check_write(&s, &a, WriteKind::SignUp, None).is_ok());
+        assert!(check_write(&s, &a, WriteKind::UserUpdate, None).is_err());
+    }
+
+    #[test]
+    fn required_and_values() {
+        let s = pool();
+        assert!(check_required(&s, &[]).is_err());
+        assert!(check_required(&s, &[("email".into(), "a@b.c".into())]).is_ok());
+        let bad = [("custom:level".to_owned(), "x".to_owned())];
+        assert!(check_write(&s, &bad, WriteKind::SignUp, None).is_err());
+        let verified = [("email_verified".to_owned(), "true".to_owned())];
+        assert_eq!(
+            check_write(&s, &verified, WriteKind::UserUpdate, None)
+                .unwrap_err()
+                .kind(),
+            "NotAuthorizedException"
+        );
+        assert!(check_write(&s, &verified, WriteKind::AdminUpdate, None).is_ok());
+    }
+}

@@ -1,0 +1,172 @@
+//! Sign-in sessions: issuing the three tokens, and authenticating an access token
+//! (signature, expiry, `token_use`, revocation, the user still there and enabled).
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::attributes;
+use crate::error::ApiError;
+use crate::state::{ClientRt, PoolRt, State};
+use crate::store::{self, SessionRow, User};
+use crate::tokens::{self, TokenError};
+use crate::util;
+
+/// A new session, ready to be inserted, with its refresh token.
+pub(crate) struct NewSession {
+    pub row: SessionRow,
+    pub refresh_token: String,
+    pub refresh_hash: [u8; 32],
+}
+
+/// Prepares a session for a fresh sign-in.
+pub(crate) fn new_session(client: &ClientRt, user: &User) -> Result<NewSession, ApiError> {
+    let (refresh_token, refresh_hash) = tokens::new_refresh_token()?;
+    let now = util::now_ms();
+    Ok(NewSession {
+        row: SessionRow {
+            origin_jti: util::uuid_v4()?,
+            pool_id: client.pool_id.clone(),
+            sub: user.sub.clone(),
+            client_id: client.id.clone(),
+            event_id: util::uuid_v4()?,
+            auth_time: now / 1000,
+            expires_ms: now + client.config.refresh_validity().duration().as_millis() as i64,
+            revoked: false,
+        },
+        refresh_token,
+        refresh_hash,
+    })
+}
+
+/// Signs the id and access tokens of a session and builds `AuthenticationResult`.
+pub(crate) fn authentication_result(
+    state: &State,
+    pool: &PoolRt,
+    client: &ClientRt,
+    user: &User,
+    session: &SessionRow,
+    refresh_token: Option<&str>,
+) -> Result<Value, ApiError> {
+    let now = util::now_secs();
+    let iss = state.issuer(&pool.id);
+    let access_exp = client.config.access_validity().duration().as_secs() as i64;
+    let id_exp = client.config.id_validity().duration().as_secs() as i64;
+
+    let mut id = Map::new();
+    for (name, value) in user.all_attrs() {
+        if attributes::client_may_read(Some(&client.config), name) {
+            id.insert(name.to_owned(), attributes::claim_value(name, value));
+        }
+    }
+    id.insert("iss".into(), json!(iss));
+    id.insert("cognito:username".into(), json!(user.username));
+    id.insert("origin_jti".into(), json!(session.origin_jti));
+    id.insert("aud".into(), json!(client.id));
+    id.insert("event_id".into(), json!(session.event_id));
+    id.insert("token_use".into(), json!("id"));
+    id.insert("auth_time".into(), json!(session.auth_time));
+    id.insert("exp".into(), json!(now + id_exp));
+    id.insert("iat".into(), json!(now));
+    id.insert("jti".into(), json!(util::uuid_v4()?));
+
+    let access = json!({
+        "sub": user.sub,
+        "iss": iss,
+        "client_id": client.id,
+        "origin_jti": session.origin_jti,
+        "event_id": session.event_id,
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": session.auth_time,
+        "exp": now + access_exp,
+        "iat": now,
+        "jti": util::uuid_v4()?,
+        "username": user.username,
+    });
+
+    let id_token = pool.key.sign(&Value::Object(id))?;
+    let access_token = pool.key.sign(&access)?;
+    let mut result = json!({
+        "AccessToken": access_token,
+        "ExpiresIn": access_exp,
+        "TokenType": "Bearer",
+        "IdToken": id_token,
+    });
+    if let Some(r) = refresh_token {
+        result["RefreshToken"] = json!(r);
+    }
+    Ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+}
+
+/// A caller authenticated by an access token.
+pub(crate) struct Authed {
+    pub pool: Arc<PoolRt>,
+    pub client: Arc<ClientRt>,
+    pub user: User,
+}
+
+fn invalid_access() -> ApiError {
+    ApiError::not_authorized("Invalid Access Token")
+}
+
+/// Authenticates an access token: signature with the pool's key, `exp`, `token_use`,
+/// the session (origin_jti) not revoked, the user present and enabled.
+pub(crate) async fn authenticate(state: &State, token: &str) -> Result<Authed, ApiError> {
+    let claims = tokens::peek_claims(token).ok_or_else(invalid_access)?;
+    let pool_id = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .and_then(|iss| iss.rsplit('/').next())
+        .ok_or_else(invalid_access)?
+        .to_owned();
+    let pool = state.pool(&pool_id).await.map_err(|e| {
+        if e.kind() == "ResourceNotFoundException" {
+            invalid_access()
+        } else {
+            e
+        }
+    })?;
+    let claims = pool.key.verify(token).map_err(|_| invalid_access())?;
+    match tokens::check_claims(&claims, "access", util::now_secs()) {
+        Ok(()) => {}
+        Err(TokenError::Expired) => {
+            return Err(ApiError::not_authorized("Access Token has expired"));
+        }
+        Err(_) => return Err(invalid_access()),
+    }
+    let str_claim = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(invalid_access)
+    };
+    let client_id = str_claim("client_id")?;
+    let origin_jti = str_claim("origin_jti")?;
+    let sub = str_claim("sub")?;
+    let client = state
+        .client(&client_id)
+        .await
+        .map_err(|_| invalid_access())?;
+    if client.pool_id != pool.id {
+        return Err(invalid_access());
+    }
+    let pid = pool.id.clone();
+    let (session, user) = state
+        .store
+        .read(move |c| {
+            let s = store::session_by_jti(c, &origin_jti)?;
+            let u = store::user_by_sub(c, &pid, &sub)?;
+            Ok((s, u))
+        })
+        .await?;
+    let Some(user) = user else {
+        return Err(ApiError::user_not_found());
+    };
+    if !session.is_some_and(|s| !s.revoked && s.sub == user.sub) {
+        return Err(ApiError::not_authorized("Access Token has been revoked"));
+    }
+    super::ensure_enabled(&user)?;
+    Ok(Authed { pool, client, user })
+}

@@ -1,0 +1,109 @@
+//! Password policy checks with Cognito's messages, and temporary password generation.
+
+use crate::config::PasswordPolicy;
+use crate::error::ApiError;
+use crate::util;
+
+/// Cognito's symbol characters (space counts too).
+const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
+
+fn invalid(what: &str) -> ApiError {
+    ApiError::new(
+        "InvalidPasswordException",
+        format!("Password did not conform with policy: {what}"),
+    )
+}
+
+/// Checks the shape AWS's API model demands of every password member
+/// (`^[\S]+.*[\S]+$`, at most 256 characters). `member` is the lowerCamel member name.
+pub(crate) fn check_shape(password: &str, member: &str) -> Result<(), ApiError> {
+    let chars: Vec<char> = password.chars().collect();
+    let ok = chars.len() >= 2
+        && chars.len() <= 256
+        && !chars[0].is_whitespace()
+        && !chars[chars.len() - 1].is_whitespace()
+        && !chars.contains(&'\n');
+    if ok {
+        Ok(())
+    } else if chars.len() > 256 {
+        Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to 256"
+        )))
+    } else {
+        Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
+        )))
+    }
+}
+
+/// Checks a password against a pool's policy.
+pub(crate) fn check_policy(password: &str, policy: &PasswordPolicy) -> Result<(), ApiError> {
+    if (password.chars().count() as u32) < policy.minimum_length {
+        return Err(invalid("Password not long enough"));
+    }
+    if policy.require_uppercase && !password.chars().any(|c| c.is_uppercase()) {
+        return Err(invalid("Password must have uppercase characters"));
+    }
+    if policy.require_lowercase && !password.chars().any(|c| c.is_lowercase()) {
+        return Err(invalid("Password must have lowercase characters"));
+    }
+    if policy.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
+        return Err(invalid("Password must have numeric characters"));
+    }
+    if policy.require_symbols && !password.chars().any(|c| SYMBOLS.contains(c)) {
+        return Err(invalid("Password must have symbol characters"));
+    }
+    Ok(())
+}
+
+/// A random temporary password that satisfies the policy.
+pub(crate) fn temporary(policy: &PasswordPolicy) -> Result<String, ApiError> {
+    let len = (policy.minimum_length as usize).max(12);
+    loop {
+        let mut p = util::random_string(len - 4, util::ALNUM)?;
+        p.push_str(&util::random_string(1, b"ABCDEFGHJKLMNPQRSTUVWXYZ")?);
+        p.push_str(&util::random_string(1, b"abcdefghijkmnopqrstuvwxyz")?);
+        p.push_str(&util::random_string(1, b"23456789")?);
+        p.push_str(&util::random_string(1, b"!#%&*+-=?")?);
+        if check_policy(&p, policy).is_ok() {
+            return Ok(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_messages() {
+        let p = PasswordPolicy::default();
+        let msg = |pw: &str| check_policy(pw, &p).unwrap_err().message().to_owned();
+        assert_eq!(
+            msg("Ab1!"),
+            "Password did not conform with policy: Password not long enough"
+        );
+        assert!(msg("abcdefg1!").ends_with("uppercase characters"));
+        assert!(msg("ABCDEFG1!").ends_with("lowercase characters"));
+        assert!(msg("Abcdefgh!").ends_with("numeric characters"));
+        assert!(msg("Abcdefgh1").ends_with("symbol characters"));
+        assert!(check_policy("Abcdefg1!", &p).is_ok());
+        assert!(check_policy("Abcdefg1 x", &p).is_ok());
+    }
+
+    #[test]
+    fn temporary_passwords_conform() {
+        let p = PasswordPolicy::default();
+        for _ in 0..20 {
+            let t = temporary(&p).unwrap();
+            assert!(check_policy(&t, &p).is_ok());
+        }
+    }
+
+    #[test]
+    fn shape() {
+        assert!(check_shape(" leading", "password").is_err());
+        assert!(check_shape("trailing ", "password").is_err());
+        assert!(check_shape("in side", "password").is_ok());
+    }
+}

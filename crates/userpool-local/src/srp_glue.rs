@@ -1,0 +1,155 @@
+//! The one place that calls `userpool-srp`: verifiers, password checks, the server side of
+//! an SRP exchange, the canonical TIMESTAMP, SECRET_HASH.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use crate::error::ApiError;
+
+use userpool_srp as backend;
+
+/// A stored password verifier: salt and SRP verifier, never the password.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct StoredVerifier {
+    pub salt: Vec<u8>,
+    pub verifier: Vec<u8>,
+}
+
+impl fmt::Debug for StoredVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoredVerifier(<redacted>)")
+    }
+}
+
+impl StoredVerifier {
+    fn to_backend(&self) -> backend::PasswordVerifier {
+        backend::PasswordVerifier {
+            salt: self.salt.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+fn pool_name(pool_id: &str) -> Result<&str, ApiError> {
+    backend::pool_name(pool_id).map_err(ApiError::internal)
+}
+
+/// Makes the verifier of a password (one modular exponentiation: run it off the async threads
+/// when it matters).
+pub(crate) fn make_verifier(
+    pool_id: &str,
+    user_id_for_srp: &str,
+    password: &str,
+) -> Result<StoredVerifier, ApiError> {
+    let v = backend::try_make_verifier(pool_name(pool_id)?, user_id_for_srp, password)
+        .map_err(ApiError::internal)?;
+    Ok(StoredVerifier {
+        salt: v.salt,
+        verifier: v.verifier,
+    })
+}
+
+/// Checks a password against a stored verifier, in constant time.
+pub(crate) fn check_password(
+    pool_id: &str,
+    user_id_for_srp: &str,
+    password: &str,
+    stored: &StoredVerifier,
+) -> Result<bool, ApiError> {
+    Ok(backend::check_password(
+        pool_name(pool_id)?,
+        user_id_for_srp,
+        password,
+        &stored.to_backend(),
+    ))
+}
+
+/// The server half of one SRP exchange (holds the secret `b`).
+pub(crate) struct ServerStep {
+    inner: backend::SrpServer,
+}
+
+impl fmt::Debug for ServerStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServerStep(<redacted>)")
+    }
+}
+
+/// The client's answer to PASSWORD_VERIFIER.
+pub(crate) struct ClientProof<'a> {
+    pub srp_a_hex: &'a str,
+    pub secret_block: &'a [u8],
+    pub timestamp: &'a str,
+    pub signature_b64: &'a str,
+}
+
+impl ServerStep {
+    /// Picks `b` and computes `B` for a verifier.
+    pub(crate) fn start(stored: &StoredVerifier) -> Result<Self, ApiError> {
+        let inner = backend::SrpServer::new(&stored.to_backend()).map_err(ApiError::internal)?;
+        Ok(Self { inner })
+    }
+
+    /// `SRP_B` as hex.
+    pub(crate) fn b_hex(&self) -> String {
+        self.inner.srp_b_hex().to_owned()
+    }
+
+    /// `SALT` as hex.
+    pub(crate) fn salt_hex(&self) -> String {
+        self.inner.salt_hex()
+    }
+
+    /// Verifies the client's signature in constant time. `Ok(false)` for a wrong password;
+    /// an error for a malformed `SRP_A` (also a failed sign-in for the caller).
+    pub(crate) fn verify(
+        &self,
+        pool_id: &str,
+        user_id_for_srp: &str,
+        proof: &ClientProof<'_>,
+    ) -> Result<bool, ApiError> {
+        let req = backend::VerifyRequest {
+            pool_name: pool_name(pool_id)?,
+            user_id_for_srp,
+            srp_a_hex: proof.srp_a_hex,
+            secret_block: proof.secret_block,
+            timestamp: proof.timestamp,
+            signature_b64: proof.signature_b64,
+        };
+        Ok(self.inner.verify(&req).unwrap_or(false))
+    }
+}
+
+/// Decodes a PASSWORD_CLAIM_SECRET_BLOCK (leniently, as the SRP crate does).
+pub(crate) fn decode_secret_block(text: &str) -> Option<Vec<u8>> {
+    backend::decode_secret_block(text).ok()
+}
+
+/// Checks that a TIMESTAMP is in the canonical Cognito format and within `skew` of now.
+pub(crate) fn check_timestamp(text: &str, skew: Duration) -> Result<(), ApiError> {
+    // parse_timestamp accepts only the canonical form.
+    let fresh = backend::timestamp_is_fresh(text, SystemTime::now(), skew).map_err(|_| {
+        ApiError::invalid_parameter(
+            "TIMESTAMP must be in the format EEE MMM d HH:mm:ss UTC yyyy (day not zero-padded).",
+        )
+    })?;
+    if !fresh {
+        return Err(ApiError::not_authorized(
+            "TIMESTAMP is not within the accepted clock skew of the server.",
+        ));
+    }
+    Ok(())
+}
+
+/// SECRET_HASH = base64(HMAC-SHA256(client_secret, username || client_id)).
+pub(crate) fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) {
+        Ok(m) => m,
+        // HMAC takes keys of any length; this arm cannot happen.
+        Err(_) => return String::new(),
+    };
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    crate::util::b64(&mac.finalize().into_bytes())
+}
