@@ -3,9 +3,15 @@
 //! ```text
 //! cargo xtask test        fmt check, clippy -D warnings, docs, peers set-up, every test
 //! cargo xtask peers       set up the peer clients and servers under target/peers
+//! cargo xtask it          the end-to-end flows: [--backend local|moto|aws] [--flow NAME]
+//! cargo xtask bench       userpool against its peers (target/bench/report.{txt,json,png})
 //! cargo xtask help        this text
 //! ```
 
+mod bench;
+mod bench_peers;
+mod chart;
+mod it;
 mod peers;
 mod test;
 mod util;
@@ -18,6 +24,8 @@ cargo xtask <command>
 commands:
   test     fmt check, clippy -D warnings, rustdoc -D warnings, peer set-up, all tests
   peers    set up the peers (Python virtual environments) under target/peers
+  it       the end-to-end flows: [--backend local|moto|aws] [--flow NAME] [--run-unsupported]
+  bench    userpool against its peers: [--quick] [--only srp,session,refresh,servers] [--runs N]
   help     this text
 ";
 
@@ -28,6 +36,8 @@ fn main() -> Result<()> {
     match command.as_str() {
         "test" => test::run(&rest),
         "peers" => peers::setup_all().map(|_| ()),
+        "it" => it::run_cli(&rest),
+        "bench" => bench::run(&rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

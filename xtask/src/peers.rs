@@ -41,12 +41,21 @@ fn venv(name: &str, requirements: &str) -> Result<PathBuf> {
     let system_python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
     run(
         &format!("create venv {name}"),
-        Command::new(&system_python).args(["-m", "venv", "--clear"]).arg(&venv),
+        Command::new(&system_python)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
     )?;
     run(
         &format!("install {requirements}"),
         Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
             .arg(&req_path),
     )?;
     std::fs::write(&stamp, wanted)?;

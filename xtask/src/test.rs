@@ -2,15 +2,23 @@
 
 use anyhow::Result;
 
-use crate::peers;
 use crate::util::{cargo, run as run_step};
+use crate::{it, peers};
 
-/// Runs fmt, clippy, rustdoc, the peer set-up and the tests; `extra` goes to `cargo test`.
+/// Runs fmt, clippy, rustdoc, the peer set-up, the tests (the local end-to-end flows
+/// among them), then the end-to-end flows against moto; `extra` goes to `cargo test`.
 pub fn run(extra: &[String]) -> Result<()> {
     run_step("rustfmt", cargo().args(["fmt", "--all", "--", "--check"]))?;
     run_step(
         "clippy",
-        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     run_step(
         "rustdoc",
@@ -26,6 +34,8 @@ pub fn run(extra: &[String]) -> Result<()> {
             .args(extra)
             .env("USERPOOL_BOTO3_PYTHON", &peers.boto3_python),
     )?;
+    // The local flows ran with the tests above; the moto flows need moto's server.
+    it::run_backend("moto", &[])?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

@@ -23,8 +23,13 @@ pub fn cargo() -> Command {
 pub fn run(step: &str, cmd: &mut Command) -> Result<()> {
     eprintln!("\n==> {step}: {cmd:?}");
     let started = Instant::now();
-    let status = cmd.status().with_context(|| format!("{step}: could not start {cmd:?}"))?;
-    eprintln!("<== {step}: {status} in {:.1} s", started.elapsed().as_secs_f64());
+    let status = cmd
+        .status()
+        .with_context(|| format!("{step}: could not start {cmd:?}"))?;
+    eprintln!(
+        "<== {step}: {status} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     if !status.success() {
         bail!("{step} failed ({status})");
     }

@@ -33,9 +33,13 @@ impl ClockDrift {
     /// Reads a stored drift, written in seconds (the reference's v5 and this library) or
     /// in milliseconds (the reference's v6, under the same key).
     ///
-    /// Whole numbers whose magnitude is at least 1000 are taken as milliseconds: a clock
-    /// more than 16 minutes off is far rarer than a drift of a second or more written in
-    /// milliseconds. Smaller whole numbers are seconds; a decimal number is seconds.
+    /// - A number with a decimal point is seconds: this library writes drifts of 1000 s
+    ///   or more as `"-1200.0"` so that they read back exactly (the reference's
+    ///   `parseInt` reads the same value).
+    /// - A whole number of magnitude 1000 or more is milliseconds: a v5 client whose
+    ///   clock is more than 16 minutes off is far rarer than a v6 drift of a second or
+    ///   more written in milliseconds.
+    /// - A smaller whole number is seconds.
     pub fn parse_stored(value: &str) -> Result<Self, Error> {
         let value = value.trim();
         let invalid = || Error::Storage {
@@ -56,9 +60,14 @@ impl ClockDrift {
         Ok(Self(f.round() as i64))
     }
 
-    /// The form written to storage: whole seconds.
+    /// The form written to storage: whole seconds, with a `.0` suffix from 1000 s on so
+    /// that [`ClockDrift::parse_stored`] cannot take it for milliseconds.
     pub fn to_stored(self) -> String {
-        self.0.to_string()
+        if self.0.unsigned_abs() >= 1000 {
+            format!("{}.0", self.0)
+        } else {
+            self.0.to_string()
+        }
     }
 }
 
@@ -200,6 +209,15 @@ mod tests {
         assert!(ClockDrift::parse_stored("soon").is_err());
         assert!(ClockDrift::parse_stored("NaN").is_err());
         assert_eq!(ClockDrift::from_seconds(7).to_stored(), "7");
+        for seconds in [-100_000, -1200, -1000, -999, -1, 0, 1, 999, 1000, 86_400] {
+            let drift = ClockDrift::from_seconds(seconds);
+            assert_eq!(
+                ClockDrift::parse_stored(&drift.to_stored()).unwrap(),
+                drift,
+                "{seconds}"
+            );
+        }
+        assert_eq!(ClockDrift::from_seconds(-1200).to_stored(), "-1200.0");
     }
 
     #[test]

@@ -24,9 +24,10 @@ impl User {
         }
     }
 
-    /// Sets the MFA settings.
+    /// Sets the MFA settings (an empty preferred method counts as none).
     pub fn with_mfa(mut self, preferred: Option<String>, methods: Vec<String>) -> Self {
-        self.preferred_mfa = preferred;
+        // Some servers send an empty string for "none".
+        self.preferred_mfa = preferred.filter(|p| !p.is_empty());
         self.mfa_methods = methods;
         self
     }

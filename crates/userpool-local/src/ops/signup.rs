@@ -78,7 +78,11 @@ pub(crate) fn new_user(
         }
         typed.to_owned()
     };
-    attributes::check_required(&pool.schema, &attrs)?;
+    // Sign-up must carry every required attribute. An administrator may leave some out:
+    // Cognito asks the user for them in the NEW_PASSWORD_REQUIRED challenge.
+    if status == UserStatus::Unconfirmed {
+        attributes::check_required(&pool.schema, &attrs)?;
+    }
     let now = util::now_ms();
     let attrs: BTreeMap<String, String> = attrs.into_iter().collect();
     Ok(User {

@@ -1,0 +1,133 @@
+//! What a flow needs from a server, besides the facade itself.
+
+use std::fmt;
+
+use anyhow::Result;
+
+use crate::flows::Flow;
+
+/// The custom attribute that flows needing one use (`custom:team`, a mutable string).
+pub const CUSTOM_ATTRIBUTE: &str = "team";
+
+/// The settings of the pool and app client a flow needs.
+///
+/// Every pool verifies `email` automatically (a code is sent at sign-up) and keeps
+/// Cognito's default password policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// The app client has a secret: every call carries `SECRET_HASH`.
+    pub secret: bool,
+    /// The app client allows `USER_PASSWORD_AUTH` (besides SRP and refresh).
+    pub password_auth: bool,
+    /// Access and ID tokens live 5 minutes, the shortest Cognito allows (default 1 hour).
+    pub short_validity: bool,
+    /// The pool's schema has the custom attribute `custom:team`.
+    pub custom_attributes: bool,
+    /// Changing `email` keeps the original value until the new one is verified.
+    pub keep_original_until_verified: bool,
+    /// The schema marks `name` as required.
+    pub required_name: bool,
+}
+
+/// An app client of a pool, ready for [`userpool::Auth::builder`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct AppClient {
+    /// The pool id (`<region>_<name>`).
+    pub pool_id: String,
+    /// The app client id.
+    pub client_id: String,
+    /// The app client secret, when it has one.
+    pub client_secret: Option<String>,
+    /// The region to configure.
+    pub region: String,
+}
+
+impl fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppClient")
+            .field("pool_id", &self.pool_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+/// Why a code was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Sign-up confirmation (SignUp, ResendConfirmationCode).
+    SignUp,
+    /// Password reset (ForgotPassword).
+    ForgotPassword,
+    /// Attribute verification (UpdateUserAttributes, GetUserAttributeVerificationCode).
+    VerifyAttribute,
+}
+
+/// A server the flows run against.
+///
+/// Admin operations go through the AWS SDK's admin calls: dummy credentials for local
+/// servers, ambient ones for AWS.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// `local`, `moto` or `aws`.
+    fn name(&self) -> &'static str;
+
+    /// The endpoint to give [`userpool::AuthBuilder::endpoint`]; `None` for Cognito's
+    /// regional endpoint.
+    fn endpoint(&self) -> Option<&str>;
+
+    /// `Ok` when the flow can run here; `Err(reason)` when this server lacks what it
+    /// needs. Decided from what the server is known to implement, never by running it.
+    fn supports(&self, flow: Flow) -> Result<(), String>;
+
+    /// A pool and app client with these settings.
+    async fn create_app(&self, options: &PoolOptions) -> Result<AppClient>;
+
+    /// Creates a user with a temporary password, no invitation sent
+    /// (`AdminCreateUser`, `MessageAction=SUPPRESS`): the user must choose a new password
+    /// at first sign-in.
+    async fn admin_create_user(
+        &self,
+        app: &AppClient,
+        username: &str,
+        temporary_password: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<()>;
+
+    /// Confirms a signed-up user without a code (`AdminConfirmSignUp`).
+    async fn admin_confirm_sign_up(&self, app: &AppClient, username: &str) -> Result<()>;
+
+    /// Ends every session of a user (`AdminUserGlobalSignOut`): refresh tokens stop
+    /// working.
+    async fn admin_global_sign_out(&self, app: &AppClient, username: &str) -> Result<()>;
+
+    /// The codes sent to a user for `purpose`, oldest first; `None` when this backend
+    /// cannot read them (then a flow confirms through an admin call when it can).
+    async fn codes(
+        &self,
+        app: &AppClient,
+        username: &str,
+        purpose: Purpose,
+    ) -> Result<Option<Vec<String>>>;
+
+    /// The latest code sent to a user for `purpose`; `None` when there is none yet or
+    /// this backend cannot read codes.
+    async fn latest_code(
+        &self,
+        app: &AppClient,
+        username: &str,
+        purpose: Purpose,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .codes(app, username, purpose)
+            .await?
+            .and_then(|mut codes| codes.pop()))
+    }
+
+    /// Removes what a flow left behind (users on a real pool). Best effort.
+    async fn cleanup(&self, _app: &AppClient, _usernames: &[String]) {}
+}

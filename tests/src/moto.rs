@@ -1,0 +1,136 @@
+//! The moto backend: a running `moto_server` (Python), an independent Cognito emulator.
+//!
+//! `cargo xtask it --backend moto` installs it in `target/peers/moto-venv` (pinned in
+//! `xtask/peers/moto.txt`), starts it on loopback and passes its URL with `--endpoint`.
+
+use anyhow::{Context as _, Result, anyhow};
+use aws_sdk_cognitoidentityprovider as cip;
+use serde_json::Value;
+
+use crate::admin;
+use crate::backend::{AppClient, Backend, PoolOptions, Purpose};
+use crate::flows::Flow;
+use crate::http;
+
+/// Any code confirms a sign-up on moto; the flows send this one.
+const ANY_SIGN_UP_CODE: &str = "123456";
+
+/// moto's region: unsigned calls carry none, and some operations (GlobalSignOut) only
+/// find pools of us-east-1.
+const REGION: &str = "us-east-1";
+
+/// A running moto server. Pools are created in us-east-1. moto accepts any sign-up code;
+/// the password-reset code is read from `GET /moto-api/data.json` (moto also sends it in
+/// the `x-moto-forgot-password-confirmation-code` header, which the facade does not
+/// expose).
+#[derive(Debug)]
+pub struct MotoBackend {
+    endpoint: String,
+    sdk: cip::Client,
+}
+
+impl MotoBackend {
+    /// Connects to the moto server at `endpoint` and resets its state
+    /// (`POST /moto-api/reset`).
+    pub async fn connect(endpoint: &str) -> Result<Self> {
+        let endpoint = endpoint.trim_end_matches('/').to_owned();
+        http::request_ok(&endpoint, "POST", "/moto-api/reset", None)
+            .await
+            .with_context(|| format!("resetting the moto server at {endpoint}"))?;
+        let sdk = admin::local_sdk(&endpoint, REGION);
+        Ok(Self { endpoint, sdk })
+    }
+
+    async fn forgot_password_code(&self, app: &AppClient, username: &str) -> Result<Vec<String>> {
+        let body = http::request_ok(&self.endpoint, "GET", "/moto-api/data.json", None).await?;
+        let data: Value = serde_json::from_str(&body).context("moto's data.json is not JSON")?;
+        let users = data
+            .pointer("/cognitoidp/CognitoIdpUser")
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow!("moto's data.json has no cognitoidp.CognitoIdpUser"))?;
+        let user = users.iter().find(|u| {
+            u.get("user_pool_id").and_then(Value::as_str) == Some(app.pool_id.as_str())
+                && u.get("username").and_then(Value::as_str) == Some(username)
+        });
+        Ok(user
+            .and_then(|u| u.get("confirmation_code"))
+            .and_then(Value::as_str)
+            .map(|code| vec![code.to_owned()])
+            .unwrap_or_default())
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for MotoBackend {
+    fn name(&self) -> &'static str {
+        "moto"
+    }
+
+    fn endpoint(&self) -> Option<&str> {
+        Some(&self.endpoint)
+    }
+
+    fn supports(&self, flow: Flow) -> Result<(), String> {
+        let reason = match flow {
+            Flow::ResendSignUpCode => "moto lacks ResendConfirmationCode",
+            Flow::WrongPasswordSrp => {
+                "moto fakes SRP and accepts any PASSWORD_CLAIM_SIGNATURE: a wrong password signs in"
+            }
+            Flow::WrongCode => {
+                "moto's ConfirmSignUp accepts any code, and its ConfirmForgotPassword answers a \
+                 wrong code with ExpiredCodeException"
+            }
+            Flow::UpdateAttributesRejected => {
+                "moto does not check attribute names against the pool's schema"
+            }
+            Flow::EmailChangeVerified => {
+                "moto lacks GetUserAttributeVerificationCode and VerifyUserAttribute (and its \
+                 UpdateUserAttributes sends no code)"
+            }
+            Flow::DeleteAttributes => "moto lacks DeleteUserAttributes",
+            Flow::NewPasswordRequiredAttributes => {
+                "moto's NEW_PASSWORD_REQUIRED challenge lists no requiredAttributes and ignores \
+                 userAttributes.*"
+            }
+            Flow::SignOutRevokes => "moto lacks RevokeToken",
+            Flow::DeleteUser => "moto lacks DeleteUser",
+            _ => return Ok(()),
+        };
+        Err(reason.to_owned())
+    }
+
+    async fn create_app(&self, options: &PoolOptions) -> Result<AppClient> {
+        admin::create_app(&self.sdk, REGION, options).await
+    }
+
+    async fn admin_create_user(
+        &self,
+        app: &AppClient,
+        username: &str,
+        temporary_password: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<()> {
+        admin::admin_create_user(&self.sdk, app, username, temporary_password, attributes).await
+    }
+
+    async fn admin_confirm_sign_up(&self, app: &AppClient, username: &str) -> Result<()> {
+        admin::admin_confirm_sign_up(&self.sdk, app, username).await
+    }
+
+    async fn admin_global_sign_out(&self, app: &AppClient, username: &str) -> Result<()> {
+        admin::admin_global_sign_out(&self.sdk, app, username).await
+    }
+
+    async fn codes(
+        &self,
+        app: &AppClient,
+        username: &str,
+        purpose: Purpose,
+    ) -> Result<Option<Vec<String>>> {
+        match purpose {
+            Purpose::SignUp => Ok(Some(vec![ANY_SIGN_UP_CODE.to_owned()])),
+            Purpose::ForgotPassword => self.forgot_password_code(app, username).await.map(Some),
+            Purpose::VerifyAttribute => Ok(None),
+        }
+    }
+}
