@@ -334,13 +334,30 @@ async fn admin_created_user_must_choose_a_new_password() {
     assert_eq!(invite.purpose, userpool_local::Purpose::Invitation);
     assert_eq!(invite.code, "Temp-Passw0rd!");
 
-    // Required attribute missing at creation is refused.
-    let (code, msg) = err(ctx
-        .sdk
+    // An administrator may leave a required attribute out (Cognito's AdminCreateUser
+    // reference: the user supplies it later); the challenge then asks for it.
+    ctx.sdk
         .admin_create_user()
         .user_pool_id(&ctx.pool_id)
         .username("nameless")
+        .temporary_password("Temp-Passw0rd!")
         .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let out = password_sign_in(&ctx, "nameless", "Temp-Passw0rd!")
+        .await
+        .unwrap();
+    let params = out.challenge_parameters().unwrap();
+    let required: Vec<String> = serde_json::from_str(&params["requiredAttributes"]).unwrap();
+    assert_eq!(required, ["userAttributes.name"], "{required:?}");
+    // Sign-up still demands every required attribute.
+    let (code, msg) = err(ctx
+        .sdk
+        .sign_up()
+        .client_id(&ctx.client_id)
+        .username("nameless2@example.com")
+        .password("Passw0rd!x")
         .send()
         .await);
     assert_eq!(code, "InvalidParameterException");

@@ -358,7 +358,8 @@ async fn clock_drift_is_measured_stored_in_seconds_and_used() {
     let env = signed_in(m, t).await;
     assert_eq!(
         env.stored_user_key("clockDrift").await.as_deref(),
-        Some("1000")
+        Some("1000.0"),
+        "a drift of 1000 s or more is written with a decimal point so it is not read as ms"
     );
     // Local T0 + HOUR - 10 is server time T0 - 1000 + HOUR - 10: still valid.
     env.clock.set(T0 + HOUR - 10);
