@@ -175,7 +175,7 @@ pub fn run(args: &[String]) -> Result<()> {
         json!({
             "quick": params.quick,
             "runs": params.runs,
-            "pinning": if pinning() { "servers on core 1, load generator and proxy clients on core 0 (taskset)" } else { "none (taskset missing or one core)" },
+            "pinning": if pinning() { "servers and the counting proxy on core 1; the load generator and the refresh clients on core 0 (taskset); the micro-benchmarks unpinned" } else { "none (taskset missing or one core)" },
         }),
     );
     if wanted("srp") {
@@ -1102,6 +1102,7 @@ fn server_sign_ins(
             "moto's USER_SRP_AUTH is fake (it accepts any signature) and cognito-local has no SRP: the SRP row is userpool-local alone",
             "userpool-local runs with --data (durable SQLite) and is the row the ratios use; userpool-local-in-memory is the same server with --in-memory; moto keeps state in memory; cognito-local writes JSON files",
             "the SRP rate includes the client's own SRP work on the load generator's core",
+            "every run of a server goes on with the state of the runs before it (the per-run figures are in details); cognito-local slows down run after run as its JSON files grow with every sign-in's refresh token, and a run stops at max_secs_per_run",
         ]),
     );
     out.insert("details".into(), Value::Object(details));
@@ -1583,11 +1584,17 @@ fn write_chart(report: &Value, path: &Path) -> Result<()> {
                     version_of(report, name)
                 },
                 value: ms,
-                text: format!(
-                    "{} ms, {} refresh call(s)",
-                    fmt_num(ms.unwrap_or(f64::NAN)),
-                    fmt_count(x["refresh_calls"].as_f64().unwrap_or(f64::NAN))
-                ),
+                text: {
+                    let mut t = format!(
+                        "{} ms, {} refresh call(s)",
+                        fmt_num(ms.unwrap_or(f64::NAN)),
+                        fmt_count(x["refresh_calls"].as_f64().unwrap_or(f64::NAN))
+                    );
+                    if let Some(r) = v.get(format!("ratio_vs_{name}")).and_then(Value::as_f64) {
+                        t.push_str(&format!(" ({})", better_or_worse(r)));
+                    }
+                    t
+                },
                 ours: name == "userpool",
             });
         }

@@ -37,8 +37,8 @@ fn pins() -> PathBuf {
 pub fn setup() -> Result<BenchPeers> {
     let node_clients = npm_project("node-clients")?;
     let cognito_local = npm_project("cognito-local")?;
-    let pycognito = venv("bench-pycognito-venv", "bench-pycognito.txt")?;
-    let moto = venv("bench-moto-venv", "bench-moto.txt")?;
+    let pycognito = peers::venv("bench-pycognito-venv", "bench-pycognito.txt")?;
+    let moto = peers::venv("moto-venv", "moto.txt")?;
     let cognito_local_start = cognito_local
         .join("node_modules")
         .join("cognito-local")
@@ -84,42 +84,6 @@ fn npm_project(name: &str) -> Result<PathBuf> {
     )?;
     std::fs::write(&stamp, wanted)?;
     Ok(dst)
-}
-
-/// A virtual environment with `xtask/peers/<requirements>` (hash-checked by pip).
-fn venv(name: &str, requirements: &str) -> Result<PathBuf> {
-    let dir = peers::dir().join(name);
-    let python = dir.join("bin").join("python");
-    let req = pins().join(requirements);
-    let wanted =
-        std::fs::read_to_string(&req).with_context(|| format!("reading {}", req.display()))?;
-    let stamp = dir.join(".userpool-requirements");
-    if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(dir);
-    }
-    let system_python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
-    run(
-        &format!("create venv {name}"),
-        Command::new(&system_python)
-            .args(["-m", "venv", "--clear"])
-            .arg(&dir),
-    )?;
-    run(
-        &format!("install {requirements}"),
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--require-hashes",
-                "-r",
-            ])
-            .arg(&req),
-    )?;
-    std::fs::write(&stamp, wanted)?;
-    Ok(dir)
 }
 
 /// The version of an installed npm package, from its package.json.

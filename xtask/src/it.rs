@@ -134,42 +134,7 @@ fn json_string_field(line: &str, field: &str) -> Option<String> {
 
 /// Creates (or reuses) `target/peers/moto-venv` with the pins of `xtask/peers/moto.txt`.
 fn moto_venv() -> Result<PathBuf> {
-    let venv = peers::dir().join(MOTO_VENV);
-    let python = venv.join("bin").join("python");
-    let pins_path = root().join("xtask").join("peers").join(MOTO_REQUIREMENTS);
-    let pins = std::fs::read_to_string(&pins_path)
-        .with_context(|| format!("reading {}", pins_path.display()))?;
-    let stamp = venv.join(".userpool-requirements");
-    let installed = std::fs::read_to_string(&stamp).ok();
-    if python.exists()
-        && venv.join("bin").join("moto_server").exists()
-        && installed.as_deref() == Some(pins.as_str())
-    {
-        return Ok(venv);
-    }
-    let system_python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
-    run(
-        "create the moto venv",
-        Command::new(&system_python)
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv),
-    )?;
-    run(
-        "install moto (xtask/peers/moto.txt)",
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-input",
-                "-r",
-            ])
-            .arg(&pins_path),
-    )?;
-    std::fs::write(&stamp, pins)?;
-    Ok(venv)
+    peers::venv(MOTO_VENV, MOTO_REQUIREMENTS)
 }
 
 /// A running `moto_server`, stopped (killed) when dropped: at the end of the run, after a

@@ -22,13 +22,14 @@ pub struct Peers {
 
 /// Sets up every peer (idempotent: a venv whose requirements did not change is reused).
 pub fn setup_all() -> Result<Peers> {
-    let boto3_python = venv("boto3-venv", "boto3.txt")?;
+    let boto3_python = venv("boto3-venv", "boto3.txt")?.join("bin").join("python");
     Ok(Peers { boto3_python })
 }
 
-/// Creates (or reuses) a virtual environment with the pinned requirements of
-/// `xtask/peers/<requirements>`, and returns its interpreter.
-fn venv(name: &str, requirements: &str) -> Result<PathBuf> {
+/// Creates (or reuses) the virtual environment `target/peers/<name>` with the pinned
+/// requirements of `xtask/peers/<requirements>`, and returns its folder. A venv whose
+/// requirements file did not change since it was made is reused as it is.
+pub fn venv(name: &str, requirements: &str) -> Result<PathBuf> {
     let venv = dir().join(name);
     let python = venv.join("bin").join("python");
     let req_path = root().join("xtask").join("peers").join(requirements);
@@ -36,7 +37,7 @@ fn venv(name: &str, requirements: &str) -> Result<PathBuf> {
         .with_context(|| format!("reading {}", req_path.display()))?;
     let stamp = venv.join(".userpool-requirements");
     if python.exists() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        return Ok(python);
+        return Ok(venv);
     }
     let system_python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
     run(
@@ -45,19 +46,22 @@ fn venv(name: &str, requirements: &str) -> Result<PathBuf> {
             .args(["-m", "venv", "--clear"])
             .arg(&venv),
     )?;
+    let mut install = Command::new(&python);
+    install.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+    ]);
+    if wanted.contains("--hash=") {
+        install.arg("--require-hashes");
+    }
     run(
-        &format!("install {requirements}"),
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&req_path),
+        &format!("install xtask/peers/{requirements}"),
+        install.arg("-r").arg(&req_path),
     )?;
     std::fs::write(&stamp, wanted)?;
-    Ok(python)
+    Ok(venv)
 }

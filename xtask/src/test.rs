@@ -36,6 +36,23 @@ pub fn run(extra: &[String]) -> Result<()> {
     )?;
     // The local flows ran with the tests above; the moto flows need moto's server.
     it::run_backend("moto", &[])?;
+    // The criterion benches of the hot paths must keep compiling; they are run by
+    // `cargo bench` and `cargo xtask bench`, never timed here. Only the crates that have
+    // benches: the bench profile rebuilds the dependency tree in release mode. Measured
+    // cold on 2 shared cores: about 7 minutes for these three, about 10 for --workspace.
+    run_step(
+        "benches (compile only)",
+        cargo().args([
+            "bench",
+            "--no-run",
+            "-p",
+            "userpool-srp",
+            "-p",
+            "userpool",
+            "-p",
+            "userpool-local",
+        ]),
+    )?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }
