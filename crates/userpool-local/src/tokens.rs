@@ -3,19 +3,26 @@
 
 use std::fmt;
 
+use ring::rand::SystemRandom;
+use ring::signature::{self, RsaKeyPair, RsaPublicKeyComponents};
+use rsa::PrivateKey;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
-use rsa::sha2::Sha256;
 use rsa::traits::PublicKeyParts as _;
-use rsa::{PrivateKey, PublicKey};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::util;
 
 /// A pool's signing key. Debug never shows the private part.
+///
+/// The `rsa` crate generates the key and encodes it (PKCS#8 for storage, the JWK);
+/// `ring` signs and verifies, several times faster.
 pub(crate) struct PoolKey {
     private: PrivateKey,
-    public: PublicKey,
+    signer: RsaKeyPair,
+    rng: SystemRandom,
+    n: Vec<u8>,
+    e: Vec<u8>,
     kid: String,
     jwk: Value,
 }
@@ -79,8 +86,11 @@ impl PoolKey {
 
     fn from_private(private: PrivateKey) -> Result<Self, ApiError> {
         let public = private.to_public_key();
-        let n = public.n().to_be_bytes_trimmed_vartime();
-        let e = public.e().to_be_bytes_trimmed_vartime();
+        let n = public.n().to_be_bytes_trimmed_vartime().to_vec();
+        let e = public.e().to_be_bytes_trimmed_vartime().to_vec();
+        let der = private.to_pkcs8_der().map_err(ApiError::internal)?;
+        let signer = RsaKeyPair::from_pkcs8(der.as_bytes())
+            .map_err(|e| ApiError::internal(format!("signing key rejected: {e}")))?;
         // Cognito's kids are base64 (standard alphabet) of a SHA-256: do the same over n||e.
         let mut material = n.to_vec();
         material.extend_from_slice(&e);
@@ -95,7 +105,10 @@ impl PoolKey {
         });
         Ok(Self {
             private,
-            public,
+            signer,
+            rng: SystemRandom::new(),
+            n,
+            e,
             kid,
             jwk,
         })
@@ -118,10 +131,15 @@ impl PoolKey {
         let mut token = util::b64url(header.to_string().as_bytes());
         token.push('.');
         token.push_str(&util::b64url(claims.to_string().as_bytes()));
-        let sig = self
-            .private
-            .pkcs1v15_sign::<Sha256>(token.as_bytes())
-            .map_err(ApiError::internal)?;
+        let mut sig = vec![0; self.signer.public().modulus_len()];
+        self.signer
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &self.rng,
+                token.as_bytes(),
+                &mut sig,
+            )
+            .map_err(|_| ApiError::internal("RS256 signing failed"))?;
         token.push('.');
         token.push_str(&util::b64url(&sig));
         Ok(token)
@@ -146,9 +164,16 @@ impl PoolKey {
         }
         let sig = util::b64url_decode(s).ok_or(TokenError::Malformed)?;
         let signed_len = h.len() + 1 + c.len();
-        self.public
-            .pkcs1v15_verify::<Sha256>(&token.as_bytes()[..signed_len], &sig)
-            .map_err(|_| TokenError::BadSignature)?;
+        RsaPublicKeyComponents {
+            n: &self.n,
+            e: &self.e,
+        }
+        .verify(
+            &signature::RSA_PKCS1_2048_8192_SHA256,
+            &token.as_bytes()[..signed_len],
+            &sig,
+        )
+        .map_err(|_| TokenError::BadSignature)?;
         util::b64url_decode(c)
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or(TokenError::Malformed)
