@@ -14,24 +14,17 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider as cip;
-use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, MessageActionType};
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use support::{Rs256Signer, sdk, srp_sign_in};
 
 const PW: &str = "Measure-Passw0rd!";
-
-fn sdk(endpoint: &str) -> cip::Client {
-    let config = cip::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("local", "local", None, None, "static"))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    cip::Client::from_conf(config)
-}
 
 fn proc_field(pid: u32, file: &str, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
@@ -50,44 +43,6 @@ fn cpu_seconds(pid: u32, ticks: f64) -> f64 {
     let utime: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     let stime: f64 = f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     (utime + stime) / ticks
-}
-
-async fn srp_sign_in(sdk: &cip::Client, pool_id: &str, client_id: &str, user: &str) {
-    let client = userpool_srp::SrpClient::new().expect("srp");
-    let out = sdk
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserSrpAuth)
-        .auth_parameters("USERNAME", user)
-        .auth_parameters("SRP_A", client.srp_a_hex())
-        .send()
-        .await
-        .expect("initiate");
-    let p = out.challenge_parameters().expect("params");
-    let ts = userpool_srp::timestamp(SystemTime::now());
-    let sig = client
-        .password_claim(&userpool_srp::PasswordClaimRequest {
-            pool_name: userpool_srp::pool_name(pool_id).expect("pool"),
-            user_id_for_srp: &p["USER_ID_FOR_SRP"],
-            password: PW,
-            salt_hex: &p["SALT"],
-            srp_b_hex: &p["SRP_B"],
-            secret_block_b64: &p["SECRET_BLOCK"],
-            timestamp: &ts,
-        })
-        .expect("claim");
-    let out = sdk
-        .respond_to_auth_challenge()
-        .client_id(client_id)
-        .challenge_name(ChallengeNameType::PasswordVerifier)
-        .challenge_responses("USERNAME", &p["USERNAME"])
-        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
-        .challenge_responses("TIMESTAMP", &ts)
-        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", sig)
-        .send()
-        .await
-        .expect("respond");
-    assert!(out.authentication_result().is_some());
 }
 
 async fn password_sign_in(sdk: &cip::Client, client_id: &str, user: &str) {
@@ -132,9 +87,8 @@ where
 }
 
 fn crypto_ceiling(iterations: u32) -> Duration {
-    use rsa::sha2::Sha256;
     let verifier = userpool_srp::make_verifier("AbCdEfGhI", "someone", PW);
-    let key = rsa::PrivateKey::new(&mut rsa::rand_core::UnwrapErr(OsRng), 2048).expect("key");
+    let signer = Rs256Signer::generate();
     let claims = br#"{"sub":"0b7c8a8e-0000-4000-8000-000000000000","token_use":"access","scope":"aws.cognito.signin.user.admin","exp":1,"iat":1,"jti":"x","username":"someone"}"#;
     let start = Instant::now();
     for _ in 0..iterations {
@@ -144,27 +98,11 @@ fn crypto_ceiling(iterations: u32) -> Duration {
             PW,
             &verifier
         ));
-        key.pkcs1v15_sign::<Sha256>(claims).expect("sign");
-        key.pkcs1v15_sign::<Sha256>(claims).expect("sign");
+        signer.sign(claims);
+        signer.sign(claims);
     }
     start.elapsed() / iterations
 }
-
-struct OsRng;
-impl rsa::rand_core::TryRng for OsRng {
-    type Error = std::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(getrandom::u32().unwrap_or(4))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(getrandom::u64().unwrap_or(4))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        getrandom::fill(dst).unwrap_or(());
-        Ok(())
-    }
-}
-impl rsa::rand_core::TryCryptoRng for OsRng {}
 
 #[tokio::main]
 async fn main() {
@@ -324,11 +262,14 @@ async fn main() {
     for concurrency in [1usize, 2, 4] {
         let cpu0 = cpu_seconds(pid, ticks);
         let (sdk2, cid, pid2) = (sdk.clone(), client_id.clone(), pool_id.clone());
-        let (n, secs) = throughput(concurrency, 5.0, move |i| {
-            let (sdk, cid, pool) = (sdk2.clone(), cid.clone(), pid2.clone());
-            async move { srp_sign_in(&sdk, &pool, &cid, &format!("user{:05}", i % signers)).await }
-        })
-        .await;
+        let (n, secs) =
+            throughput(concurrency, 5.0, move |i| {
+                let (sdk, cid, pool) = (sdk2.clone(), cid.clone(), pid2.clone());
+                async move {
+                    srp_sign_in(&sdk, &pool, &cid, &format!("user{:05}", i % signers), PW).await
+                }
+            })
+            .await;
         let cpu = cpu_seconds(pid, ticks) - cpu0;
         println!(
             "USER_SRP_AUTH (InitiateAuth + RespondToAuthChallenge, client in this process), {concurrency} in flight: {:.0} sign-ins/s; server CPU {:.2} ms/sign-in",
