@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use zeroize::Zeroizing;
 
-use crate::{Storage, StorageError};
+use crate::{Batch, Storage, StorageError};
 
 /// The map as it is held in memory between reading and writing the file: values are wiped
 /// when it is dropped.
@@ -44,6 +44,16 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 ///   same directory, `fsync` it, rename it over the file, `fsync` the directory. A crash
 ///   leaves the old file or the new one, never a mix; `set_many` and `remove_many` change
 ///   the file once, so they are atomic. A removal that removes nothing does not write.
+///   The directory `fsync` comes after the rename, when the change is already made and
+///   visible: its failure is logged as a warning (the change may not survive a power
+///   cut), not reported as a failed write.
+/// - **Sessions as one unit.** [`get_many`](Storage::get_many) reads every key from one
+///   read of the file; [`apply`](Storage::apply) checks a [`Batch`]'s expectations and
+///   makes its changes under one exclusive lock, with one write. Two processes that share
+///   the file therefore never see half a session, and a refresh in one cannot bring back
+///   a session the other signed out. [`clear_corrupt`](Storage::clear_corrupt) sets the
+///   file aside only if it is still corrupt under the lock, so it never removes a file
+///   another process repaired in the meantime.
 /// - **Blocking work** runs on `tokio::task::spawn_blocking` when called inside a Tokio
 ///   runtime, and inline otherwise. An operation whose future is dropped after it started
 ///   may still complete.
@@ -93,6 +103,9 @@ struct Inner {
     path: PathBuf,
     lock_path: PathBuf,
     lock_timeout: Duration,
+    /// Fault injection: the next directory `fsync`s fail.
+    #[cfg(test)]
+    fail_dir_sync: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for FileStore {
@@ -115,6 +128,8 @@ impl FileStore {
                 path,
                 lock_path: PathBuf::from(lock),
                 lock_timeout: DEFAULT_LOCK_TIMEOUT,
+                #[cfg(test)]
+                fail_dir_sync: Default::default(),
             }),
         }
     }
@@ -127,6 +142,8 @@ impl FileStore {
                 path: self.inner.path.clone(),
                 lock_path: self.inner.lock_path.clone(),
                 lock_timeout: timeout,
+                #[cfg(test)]
+                fail_dir_sync: Default::default(),
             }),
         }
     }
@@ -255,6 +272,73 @@ impl Storage for FileStore {
                 changed |= map.remove(key).is_some();
             }
             changed
+        })
+        .await
+    }
+
+    /// One read of the file under the shared lock: a session is seen as one write left it.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>, StorageError> {
+        let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        self.run(move |inner| {
+            let Some(_lock) = inner.lock(false, false)? else {
+                return Ok(vec![None; keys.len()]);
+            };
+            match inner.read_map()? {
+                Contents::Map(map) => Ok(keys
+                    .iter()
+                    .map(|k| map.get(k).map(|v| String::clone(v)))
+                    .collect()),
+                Contents::Corrupt(reason) => Err(inner.corrupt(reason)),
+            }
+        })
+        .await
+    }
+
+    /// Check and change under the exclusive lock, with one write of the file: no other
+    /// process can come between the check and the change.
+    async fn apply(&self, batch: &Batch) -> Result<bool, StorageError> {
+        let batch = batch.clone();
+        // Only a batch that stores something creates the directory and the file.
+        let creates = batch.sets().next().is_some();
+        self.run(move |inner| {
+            let Some(_lock) = inner.lock(true, creates)? else {
+                // No directory, so no file: every key is absent and there is nothing to
+                // remove.
+                return Ok(batch.holds(|_| None));
+            };
+            let mut map = match inner.read_map()? {
+                Contents::Map(map) => map,
+                Contents::Corrupt(reason) => return Err(inner.corrupt(reason)),
+            };
+            if !batch.holds(|k| map.get(k).map(|v| v.as_str())) {
+                return Ok(false);
+            }
+            let mut changed = false;
+            for key in batch.removals() {
+                changed |= map.remove(key).is_some();
+            }
+            for (key, value) in batch.sets() {
+                map.insert(key.to_owned(), Zeroizing::new(value.to_owned()));
+                changed = true;
+            }
+            if changed {
+                inner.write_map(&map)?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Sets the file aside only if it is still corrupt under the exclusive lock.
+    async fn clear_corrupt(&self) -> Result<(), StorageError> {
+        self.run(|inner| {
+            let Some(_lock) = inner.lock(true, false)? else {
+                return Ok(());
+            };
+            match inner.read_map()? {
+                Contents::Map(_) => Ok(()),
+                Contents::Corrupt(reason) => inner.set_aside(&reason),
+            }
         })
         .await
     }
@@ -392,7 +476,8 @@ impl Inner {
             let _ = fs::remove_file(&tmp_path);
             return Err(self.io(&self.path, e));
         }
-        self.sync_dir()
+        self.sync_dir();
+        Ok(())
     }
 
     fn create_temp(&self, dir: &Path) -> Result<(PathBuf, File), StorageError> {
@@ -423,21 +508,33 @@ impl Inner {
         }
     }
 
-    /// Makes a rename or removal in the directory durable.
-    fn sync_dir(&self) -> Result<(), StorageError> {
+    /// Makes a rename or removal in the directory durable. It is called once the change
+    /// is made and visible to every reader, so a failure here does not undo it: it is
+    /// logged (the change may not survive a power cut) and the operation succeeds.
+    /// Reporting it as a failed write would make the caller believe the old data is still
+    /// there, and act on that.
+    fn sync_dir(&self) {
         #[cfg(unix)]
         {
             let dir = self.dir();
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| self.io(dir, e))?;
+            #[cfg(test)]
+            if self.fail_dir_sync.load(Ordering::Relaxed) {
+                let e = io::Error::other("injected directory fsync failure");
+                tracing::warn!(path = %dir.display(), error = %e, "fsync of the token store's directory failed; the change is made but may not survive a crash");
+                return;
+            }
+            if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+                tracing::warn!(path = %dir.display(), error = %e, "fsync of the token store's directory failed; the change is made but may not survive a crash");
+            }
         }
-        Ok(())
     }
 
     fn remove_file(&self) -> Result<(), StorageError> {
         match fs::remove_file(&self.path) {
-            Ok(()) => self.sync_dir(),
+            Ok(()) => {
+                self.sync_dir();
+                Ok(())
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(self.io(&self.path, e)),
         }
@@ -469,7 +566,8 @@ impl Inner {
             reason,
             "token store file was corrupt; kept a copy and cleared the store"
         );
-        self.sync_dir()
+        self.sync_dir();
+        Ok(())
     }
 }
 
@@ -582,6 +680,33 @@ mod tests {
         assert_eq!(r, r#"the value of "n" is a number, expected a string"#);
         let r = reason(b"{\"k\":\"\xff\xfe\"}").unwrap_or_default();
         assert!(r.starts_with("invalid JSON"), "{r}");
+    }
+
+    /// A failed directory fsync after the rename leaves the new file in place: the write
+    /// succeeded and says so (it used to be reported as a failed write).
+    #[tokio::test]
+    async fn a_directory_fsync_failure_after_the_rename_is_not_a_failed_write()
+    -> Result<(), StorageError> {
+        let dir = std::env::temp_dir().join(format!(
+            "userpool-fsync-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let store = FileStore::new(dir.join("tokens.json"));
+        store.set("a", "1").await?;
+        store.inner.fail_dir_sync.store(true, Ordering::Relaxed);
+        store.set("a", "2").await?;
+        assert_eq!(store.get("a").await?.as_deref(), Some("2"));
+        assert!(store.apply(&Batch::new().set("b", "3")).await?);
+        store.remove("a").await?;
+        assert_eq!(
+            store.get_many(&["a", "b"]).await?,
+            [None, Some("3".to_owned())]
+        );
+        store.clear().await?;
+        assert_eq!(store.get("b").await?, None);
+        let _ = fs::remove_dir_all(&dir);
+        Ok(())
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! The client keeps a signed-in user's tokens in a key–value [`Storage`]. This crate holds:
 //!
 //! - [`Storage`], the async trait a store implements (`set`, `get`, `remove`, `clear`, plus
-//!   `sync`, `set_many` and `remove_many` with default bodies). It is object-safe and the
+//!   `sync`, `set_many`, `remove_many`, `get_many`, `apply` and `clear_corrupt` with
+//!   default bodies), and [`Batch`], the conditional change `apply` takes. It is object-safe and the
 //!   client holds it as `Arc<dyn Storage>`. See [`store`] for how to implement your own.
 //! - [`Keys`] and [`UserKeys`], the key names of the reference client
 //!   (amazon-cognito-identity-js / Amplify JS), so a store written by one can be read by
@@ -74,12 +75,14 @@
 //! "signed out" and calls [`Storage::clear`], which moves the damaged file aside.
 #![warn(missing_docs)]
 
+mod batch;
 mod error;
 mod file;
 mod keys;
 mod memory;
 pub mod store;
 
+pub use batch::Batch;
 pub use error::StorageError;
 pub use file::FileStore;
 pub use keys::{KEY_PREFIX, Keys, UserKeys};

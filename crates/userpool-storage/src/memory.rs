@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use zeroize::Zeroizing;
 
-use crate::{Storage, StorageError};
+use crate::{Batch, Storage, StorageError};
 
 type Map = HashMap<String, Zeroizing<String>>;
 
@@ -118,6 +118,35 @@ impl Storage for MemoryStore {
         }
         Ok(())
     }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>, StorageError> {
+        let map = self.read();
+        Ok(keys
+            .iter()
+            .map(|k| map.get(*k).map(|v| String::clone(v)))
+            .collect())
+    }
+
+    /// Checks and changes under one write lock: clones of the store used by several
+    /// clients in the process see the batch whole or not at all.
+    async fn apply(&self, batch: &Batch) -> Result<bool, StorageError> {
+        let mut map = self.write();
+        if !batch.holds(|k| map.get(k).map(|v| v.as_str())) {
+            return Ok(false);
+        }
+        for key in batch.removals() {
+            map.remove(key);
+        }
+        for (key, value) in batch.sets() {
+            map.insert(key.to_owned(), Zeroizing::new(value.to_owned()));
+        }
+        Ok(true)
+    }
+
+    /// A memory store is never corrupt: nothing to clear.
+    async fn clear_corrupt(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +178,34 @@ mod tests {
         s.clear().await?;
         assert!(s.is_empty());
         assert_eq!(s.get("b").await?, None);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn apply_checks_then_changes_and_get_many_reads_in_order() -> Result<(), StorageError> {
+        let s = MemoryStore::new();
+        s.set_many(&[("user", "alice"), ("alice.token", "t1")])
+            .await?;
+        let refresh = Batch::new()
+            .expect("user", Some("alice"))
+            .set("alice.token", "t2");
+        assert!(s.apply(&refresh).await?);
+        assert_eq!(
+            s.get_many(&["alice.token", "missing", "user"]).await?,
+            [Some("t2".to_owned()), None, Some("alice".to_owned())]
+        );
+        // Signed out meanwhile: the same batch writes nothing.
+        s.remove("user").await?;
+        let again = Batch::new()
+            .expect("user", Some("alice"))
+            .set("alice.token", "t3");
+        assert!(!s.apply(&again).await?);
+        assert_eq!(s.get("alice.token").await?.as_deref(), Some("t2"));
+        assert!(
+            s.apply(&Batch::new().expect("user", None).remove("alice.token"))
+                .await?
+        );
+        assert!(s.is_empty());
         Ok(())
     }
 

@@ -26,6 +26,13 @@
 //!   backend can apply several changes at once (a transaction, one file write): the client
 //!   uses them to store or remove a whole session, and a crash in the middle then leaves
 //!   the old session or the new one, not a mix.
+//! - `get_many`, `apply` and `clear_corrupt` also have default bodies built on the
+//!   methods above. They are what makes a store safe to share between processes: the
+//!   client reads a session with one `get_many`, and changes it with one `apply` whose
+//!   [`Batch`] says what the store must still hold (so a refresh cannot bring back a
+//!   session another process signed out). The defaults are enough for a store used by one
+//!   process; a store that several processes share should override them to check and
+//!   change under one lock or in one transaction.
 //!
 //! The example keeps a memory cache in front of a (simulated) remote key–value service,
 //! preloaded by `sync`:
@@ -140,7 +147,7 @@
 
 use std::sync::Arc;
 
-use crate::StorageError;
+use crate::{Batch, StorageError};
 
 /// A key–value store for tokens. The client holds it as `Arc<dyn Storage>`.
 ///
@@ -185,6 +192,65 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         }
         Ok(())
     }
+
+    /// Reads several keys at once; the answer has one value per key, in order. The client
+    /// reads a whole session with it.
+    ///
+    /// The default calls [`get`](Storage::get) for each. Stores shared by several
+    /// processes should answer from one consistent view (one read of a file, one
+    /// transaction), so that a session written meanwhile is seen whole or not at all.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>, StorageError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
+
+    /// Applies `batch` if every one of its expectations holds, and answers whether it did.
+    /// The client stores, refreshes and removes a session with it, on the condition that
+    /// the store still holds the session it last read.
+    ///
+    /// The default reads the expected keys with [`get_many`](Storage::get_many), then
+    /// calls [`remove_many`](Storage::remove_many) and [`set_many`](Storage::set_many).
+    /// That is one unit against every other caller in the process (the client serialises
+    /// its own changes), not against other processes. A store that several processes
+    /// share should override it and check and change under one lock or in one
+    /// transaction, as [`FileStore`](crate::FileStore) does.
+    async fn apply(&self, batch: &Batch) -> Result<bool, StorageError> {
+        let keys: Vec<&str> = batch.expectations().map(|(k, _)| k).collect();
+        if !keys.is_empty() {
+            let values = self.get_many(&keys).await?;
+            let holds = batch.holds(|key| {
+                keys.iter()
+                    .position(|k| *k == key)
+                    .and_then(|i| values.get(i))
+                    .and_then(|v| v.as_deref())
+            });
+            if !holds {
+                return Ok(false);
+            }
+        }
+        let removals: Vec<&str> = batch.removals().collect();
+        if !removals.is_empty() {
+            self.remove_many(&removals).await?;
+        }
+        let sets: Vec<(&str, &str)> = batch.sets().collect();
+        if !sets.is_empty() {
+            self.set_many(&sets).await?;
+        }
+        Ok(true)
+    }
+
+    /// Clears the store if its data still cannot be read ([`StorageError::Corrupt`]),
+    /// and leaves it alone if it can: between the read that found it damaged and this
+    /// call, another process may have repaired it. The client calls it instead of
+    /// [`clear`](Storage::clear) after a `Corrupt` error.
+    ///
+    /// The default calls [`clear`](Storage::clear).
+    async fn clear_corrupt(&self) -> Result<(), StorageError> {
+        self.clear().await
+    }
 }
 
 macro_rules! forward_storage {
@@ -211,6 +277,15 @@ macro_rules! forward_storage {
             }
             async fn remove_many(&self, keys: &[&str]) -> Result<(), StorageError> {
                 (**self).remove_many(keys).await
+            }
+            async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<String>>, StorageError> {
+                (**self).get_many(keys).await
+            }
+            async fn apply(&self, batch: &Batch) -> Result<bool, StorageError> {
+                (**self).apply(batch).await
+            }
+            async fn clear_corrupt(&self) -> Result<(), StorageError> {
+                (**self).clear_corrupt().await
             }
         }
     };

@@ -480,7 +480,20 @@ where
             let status = service.raw().status().as_u16();
             let err = service.err();
             match err.code() {
-                Some(code) => Error::from_service(code, err.message().unwrap_or_default()),
+                Some(code) => {
+                    let error = Error::from_service(code, err.message().unwrap_or_default());
+                    match error {
+                        // A fault of the service under a name the table does not know
+                        // (`InternalFailure`, `ServiceUnavailable`): by its status it may
+                        // pass, so it is an `InternalError`, which is retried.
+                        Error::Service { code, message } if (500..600).contains(&status) => {
+                            Error::InternalError {
+                                message: format!("{code} (HTTP {status}): {message}"),
+                            }
+                        }
+                        other => other,
+                    }
+                }
                 None => unreadable_answer(operation, status, service.raw()),
             }
         }

@@ -1053,6 +1053,30 @@ async fn json_500_exception_is_internal_error() {
     assert_eq!(requests, 3);
 }
 
+/// A 5xx whose exception name is not in the table is a service fault, retried like one
+/// (it used to be an unknown `Service` error, never retried).
+#[tokio::test]
+async fn unknown_5xx_exceptions_are_retryable_internal_errors() {
+    for (status, name) in [(500, "InternalFailure"), (503, "ServiceUnavailable")] {
+        let (error, requests) =
+            sign_in_error(vec![exception(status, name, "Please try again")]).await;
+        match &error {
+            Error::InternalError { message } => {
+                assert!(
+                    message.starts_with(&format!("{name} (HTTP {status})")),
+                    "{message}"
+                )
+            }
+            other => panic!("expected InternalError, got {other:?}"),
+        }
+        assert!(error.is_retryable());
+        assert_eq!(requests, 3, "{name}");
+    }
+    // A 4xx with an unknown name stays what it is.
+    let (error, _) = sign_in_error(vec![exception(400, "BrandNewException", "new")]).await;
+    assert!(matches!(error, Error::Service { .. }), "{error:?}");
+}
+
 #[tokio::test]
 async fn non_json_4xx_is_malformed() {
     let (error, requests) = sign_in_error(vec![Reply::Raw(

@@ -105,6 +105,24 @@ macro_rules! service_errors {
                 /// Why.
                 reason: String,
             },
+            /// The operation did not finish within the client's deadline (retries,
+            /// back-off and storage waits included). Nothing was given up for it: the
+            /// session is kept, and work already under way (a shared refresh, a storage
+            /// write) still completes.
+            #[error("{operation} did not finish within {after:?}")]
+            Timeout {
+                /// The operation that was called.
+                operation: &'static str,
+                /// The deadline.
+                after: std::time::Duration,
+            },
+            /// Code run by the operation panicked: a custom `Transport` or `Storage`, or a
+            /// bug in userpool. Only this call fails; the client stays usable.
+            #[error("{operation} failed: a panic in a transport, a store or the client")]
+            Panicked {
+                /// The operation that was called.
+                operation: &'static str,
+            },
         }
 
         impl Error {
@@ -210,7 +228,29 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::TooManyRequests { .. } | Self::InternalError { .. } | Self::Network { .. }
+            Self::TooManyRequests { .. }
+                | Self::InternalError { .. }
+                | Self::Network { .. }
+                | Self::Timeout { .. }
+        )
+    }
+
+    /// True when this answer to a refresh means that the refresh token can never work
+    /// again, so the session is over: the token was rejected (`NotAuthorized`: expired,
+    /// revoked, user disabled), the user was deleted (`UserNotFound`) or must reset the
+    /// password (`PasswordResetRequired`) or confirm again (`UserNotConfirmed`), or the app
+    /// client or the pool no longer exists (`ResourceNotFound`).
+    ///
+    /// Network failures, throttling and service faults are not: the session is kept and a
+    /// later call tries again.
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            Self::NotAuthorized { .. }
+                | Self::UserNotFound { .. }
+                | Self::PasswordResetRequired { .. }
+                | Self::UserNotConfirmed { .. }
+                | Self::ResourceNotFound { .. }
         )
     }
 
@@ -253,6 +293,30 @@ mod tests {
         assert!(Error::network("reset", None).is_retryable());
         assert!(!Error::from_service("NotAuthorizedException", "").is_retryable());
         assert!(!Error::NotSignedIn.is_retryable());
+        let timeout = Error::Timeout {
+            operation: "GetUser",
+            after: std::time::Duration::from_secs(30),
+        };
+        assert!(timeout.is_retryable());
+        assert_eq!(timeout.to_string(), "GetUser did not finish within 30s");
+        for code in [
+            "NotAuthorizedException",
+            "UserNotFoundException",
+            "PasswordResetRequiredException",
+            "UserNotConfirmedException",
+            "ResourceNotFoundException",
+        ] {
+            assert!(Error::from_service(code, "").ends_session(), "{code}");
+        }
+        for e in [
+            Error::from_service("TooManyRequestsException", ""),
+            Error::from_service("InternalErrorException", ""),
+            Error::network("reset", None),
+            timeout,
+            Error::from_service("InvalidParameterException", ""),
+        ] {
+            assert!(!e.ends_session(), "{e}");
+        }
         assert!(Error::NotSignedIn.code().is_none());
     }
 

@@ -51,7 +51,7 @@ pub use error::{Error, Result};
 pub use event::{AUTH_CHANNEL, AuthEvent};
 pub use ids::{ClientId, UserPoolId, Username};
 pub use secret::{ClientSecret, Code, Password, SecretString};
-pub use session::{ClockDrift, Session};
+pub use session::{ClockDrift, ClockDriftFormat, Session};
 pub use sign_in::{AuthFlow, ChallengeName, NextStep, SignUpResult};
 pub use token::{AccessToken, Claims, IdToken, RefreshToken};
 pub use user::User;

@@ -30,45 +30,97 @@ impl ClockDrift {
         }
     }
 
-    /// Reads a stored drift, written in seconds (the reference's v5 and this library) or
-    /// in milliseconds (the reference's v6, under the same key).
-    ///
-    /// - A number with a decimal point is seconds: this library writes drifts of 1000 s
-    ///   or more as `"-1200.0"` so that they read back exactly (the reference's
-    ///   `parseInt` reads the same value).
-    /// - A whole number of magnitude 1000 or more is milliseconds: a v5 client whose
-    ///   clock is more than 16 minutes off is far rarer than a v6 drift of a second or
-    ///   more written in milliseconds.
-    /// - A smaller whole number is seconds.
+    /// Reads a stored drift with [`ClockDriftFormat::Auto`]; see there for the rules.
     pub fn parse_stored(value: &str) -> Result<Self, Error> {
+        Self::parse_stored_as(value, ClockDriftFormat::Auto)
+    }
+
+    /// Reads a stored drift written in `format`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] for a value that is not a finite number of sensible size (the
+    /// message gives its length, never the value).
+    pub fn parse_stored_as(value: &str, format: ClockDriftFormat) -> Result<Self, Error> {
         let value = value.trim();
         let invalid = || Error::Storage {
             reason: format!("clockDrift is not a number ({} bytes)", value.len()),
             source: None,
         };
-        if let Ok(n) = value.parse::<i64>() {
-            return Ok(if n.unsigned_abs() >= 1000 {
-                Self(n / 1000)
-            } else {
-                Self(n)
-            });
-        }
-        let f: f64 = value.parse().map_err(|_| invalid())?;
-        if !f.is_finite() || f.abs() > 1e12 {
+        let number: f64 = value.parse().map_err(|_| invalid())?;
+        if !number.is_finite() || number.abs() > 1e12 {
             return Err(invalid());
         }
-        Ok(Self(f.round() as i64))
+        let whole = !value.contains(['.', 'e', 'E']);
+        let v6_millis = match format {
+            ClockDriftFormat::AmplifyV5 => false,
+            ClockDriftFormat::AmplifyV6 => true,
+            ClockDriftFormat::Auto => whole && number.abs() >= 1000.0,
+        };
+        // Both conversions are bounded by the 1e12 check above.
+        Ok(if v6_millis {
+            // Amplify v6: iat − now, in milliseconds.
+            Self((-number / 1000.0).round() as i64)
+        } else {
+            Self(number.round() as i64)
+        })
     }
 
-    /// The form written to storage: whole seconds, with a `.0` suffix from 1000 s on so
-    /// that [`ClockDrift::parse_stored`] cannot take it for milliseconds.
+    /// The form [`ClockDriftFormat::Auto`] and [`ClockDriftFormat::AmplifyV5`] write:
+    /// whole seconds, with a `.0` suffix from 1000 s on so that
+    /// [`ClockDrift::parse_stored`] cannot take it for Amplify v6's milliseconds.
     pub fn to_stored(self) -> String {
-        if self.0.unsigned_abs() >= 1000 {
-            format!("{}.0", self.0)
-        } else {
-            self.0.to_string()
+        self.to_stored_as(ClockDriftFormat::Auto)
+    }
+
+    /// The form written to storage in `format`.
+    pub fn to_stored_as(self, format: ClockDriftFormat) -> String {
+        match format {
+            ClockDriftFormat::AmplifyV6 => self.0.saturating_mul(-1000).to_string(),
+            ClockDriftFormat::Auto | ClockDriftFormat::AmplifyV5 => {
+                if self.0.unsigned_abs() >= 1000 {
+                    format!("{}.0", self.0)
+                } else {
+                    self.0.to_string()
+                }
+            }
         }
     }
+}
+
+/// How the `clockDrift` entry of a token store is written. The key is the same for every
+/// writer, but the reference clients disagree on unit and sign:
+///
+/// | writer | value | unit |
+/// |---|---|---|
+/// | amazon-cognito-identity-js, Amplify JS v5, this library | `local now − server iat` | seconds |
+/// | Amplify JS v6 (`cacheCognitoTokens`) | `server iat − local now` | milliseconds |
+///
+/// (Amplify v6 then counts a token as expired when `now + drift + tolerance > exp`, both
+/// in milliseconds; v5 when `now − drift ≥ exp`, in seconds.)
+///
+/// A store that only this library writes needs no setting. Choose
+/// [`AmplifyV6`](Self::AmplifyV6) for a store that Amplify v6 wrote or also reads, so
+/// that its values are read and written its way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClockDriftFormat {
+    /// Reads what the value itself says, and writes seconds:
+    ///
+    /// - a number with a decimal point or an exponent is seconds, `local − server` (this
+    ///   library writes drifts of 1000 s or more as `"-1200.0"`);
+    /// - a whole number of magnitude 1000 or more is Amplify v6's milliseconds,
+    ///   `server − local` (a v5 client whose clock is more than 16 minutes off is far
+    ///   rarer than a v6 drift of a second or more);
+    /// - a smaller whole number is seconds, `local − server`. This is the case the value
+    ///   cannot decide: an Amplify v6 drift under one second looks the same. A store
+    ///   written by Amplify v6 should say [`AmplifyV6`](Self::AmplifyV6).
+    #[default]
+    Auto,
+    /// amazon-cognito-identity-js and Amplify JS v5: seconds, `local − server`.
+    AmplifyV5,
+    /// Amplify JS v6: milliseconds, `server − local`.
+    AmplifyV6,
 }
 
 /// A signed-in user's tokens.
@@ -203,8 +255,9 @@ mod tests {
     fn drift_units() {
         assert_eq!(ClockDrift::parse_stored("5").unwrap().seconds(), 5);
         assert_eq!(ClockDrift::parse_stored("-3").unwrap().seconds(), -3);
-        assert_eq!(ClockDrift::parse_stored("5000").unwrap().seconds(), 5);
-        assert_eq!(ClockDrift::parse_stored("-120000").unwrap().seconds(), -120);
+        // Whole numbers of 1000 or more are Amplify v6's milliseconds, server − local.
+        assert_eq!(ClockDrift::parse_stored("5000").unwrap().seconds(), -5);
+        assert_eq!(ClockDrift::parse_stored("-120000").unwrap().seconds(), 120);
         assert_eq!(ClockDrift::parse_stored("2.4").unwrap().seconds(), 2);
         assert!(ClockDrift::parse_stored("soon").is_err());
         assert!(ClockDrift::parse_stored("NaN").is_err());
@@ -218,6 +271,57 @@ mod tests {
             );
         }
         assert_eq!(ClockDrift::from_seconds(-1200).to_stored(), "-1200.0");
+    }
+
+    /// Amplify v6 stores `iat·1000 − Date.now()` (cacheCognitoTokens). A local clock 90 s
+    /// ahead of the server writes -90000; the drift (local − server) is +90 s. It used to
+    /// be read as −90 s, the opposite sign.
+    #[test]
+    fn amplify_v6_drifts_read_with_their_sign_and_unit() {
+        let server_iat_ms: i64 = 1_700_000_000_000;
+        for (local_ahead_ms, expected) in
+            [(90_000, 90), (-3_600_000, -3600), (400, 0), (-2_400, -2)]
+        {
+            let now_ms = server_iat_ms + local_ahead_ms;
+            let v6 = (server_iat_ms - now_ms).to_string();
+            let read = ClockDrift::parse_stored_as(&v6, ClockDriftFormat::AmplifyV6).unwrap();
+            assert_eq!(read.seconds(), expected, "v6 value {v6}");
+            if local_ahead_ms.abs() >= 1000 {
+                // Auto decides from the value when it is 1000 ms or more.
+                assert_eq!(
+                    ClockDrift::parse_stored(&v6).unwrap().seconds(),
+                    expected,
+                    "{v6}"
+                );
+            }
+            // Written back as v6 writes it, within v6's own rounding to the second.
+            let again = ClockDrift::parse_stored_as(
+                &read.to_stored_as(ClockDriftFormat::AmplifyV6),
+                ClockDriftFormat::AmplifyV6,
+            )
+            .unwrap();
+            assert_eq!(again, read);
+        }
+        // Below one second the value cannot say: Auto reads seconds, v6 is chosen by name.
+        assert_eq!(ClockDrift::parse_stored("-400").unwrap().seconds(), -400);
+        assert_eq!(
+            ClockDrift::parse_stored_as("-400", ClockDriftFormat::AmplifyV6)
+                .unwrap()
+                .seconds(),
+            0
+        );
+        // v5 by name: whole seconds whatever their size.
+        assert_eq!(
+            ClockDrift::parse_stored_as("5000", ClockDriftFormat::AmplifyV5)
+                .unwrap()
+                .seconds(),
+            5000
+        );
+        assert_eq!(
+            ClockDrift::from_seconds(90).to_stored_as(ClockDriftFormat::AmplifyV6),
+            "-90000"
+        );
+        assert!(ClockDrift::parse_stored_as("1e400", ClockDriftFormat::AmplifyV6).is_err());
     }
 
     #[test]

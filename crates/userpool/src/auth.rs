@@ -217,28 +217,30 @@ impl Auth {
         password: impl Into<Password>,
         options: SignUpOptions,
     ) -> Result<SignUpResult, Error> {
-        let result = async {
-            let username = Username::new(username.as_ref())?;
-            let password = password.into();
-            non_empty("password", password.as_secret())?;
-            let (attributes, validation_data, client_metadata) = options.into_parts();
-            let request = SignUpRequest {
-                username: username.clone(),
-                password,
-                attributes,
-                validation_data,
-                client_metadata,
-            };
-            let result = with_retry(
-                &self.inner.config.retry,
-                Replay::OnlyThrottled,
-                "SignUp",
-                || self.inner.transport.sign_up(request.clone()),
-            )
-            .await?;
-            Ok::<_, Error>((username, result))
-        }
-        .await;
+        let result = self
+            .inner
+            .deadline("sign_up", async {
+                let username = Username::new(username.as_ref())?;
+                let password = password.into();
+                non_empty("password", password.as_secret())?;
+                let (attributes, validation_data, client_metadata) = options.into_parts();
+                let request = SignUpRequest {
+                    username: username.clone(),
+                    password,
+                    attributes,
+                    validation_data,
+                    client_metadata,
+                };
+                let result = with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "SignUp",
+                    || self.inner.transport.sign_up(request.clone()),
+                )
+                .await?;
+                Ok::<_, Error>((username, result))
+            })
+            .await;
         match result {
             Ok((username, result)) => {
                 tracing::debug!(confirmed = result.user_confirmed, "signed up");
@@ -284,26 +286,30 @@ impl Auth {
         code: impl Into<Code>,
         options: ConfirmSignUpOptions,
     ) -> Result<(), Error> {
-        let username = Username::new(username.as_ref())?;
-        let code = code.into();
-        non_empty("code", code.as_secret())?;
-        let (force, metadata) = options.into_parts();
-        with_retry(
-            &self.inner.config.retry,
-            Replay::OnlyThrottled,
-            "ConfirmSignUp",
-            || {
-                self.inner.transport.confirm_sign_up(
-                    username.clone(),
-                    code.clone(),
-                    force,
-                    metadata.clone(),
+        self.inner
+            .deadline("confirm_sign_up", async {
+                let username = Username::new(username.as_ref())?;
+                let code = code.into();
+                non_empty("code", code.as_secret())?;
+                let (force, metadata) = options.into_parts();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "ConfirmSignUp",
+                    || {
+                        self.inner.transport.confirm_sign_up(
+                            username.clone(),
+                            code.clone(),
+                            force,
+                            metadata.clone(),
+                        )
+                    },
                 )
-            },
-        )
-        .await?;
-        self.inner.emit(AuthEvent::ConfirmSignUp { username });
-        Ok(())
+                .await?;
+                self.inner.emit(AuthEvent::ConfirmSignUp { username });
+                Ok(())
+            })
+            .await
     }
 
     /// Sends the sign-up confirmation code again (`ResendConfirmationCode`). Amplify:
@@ -323,19 +329,23 @@ impl Auth {
         username: impl AsRef<str>,
         options: RequestOptions,
     ) -> Result<Option<CodeDeliveryDetails>, Error> {
-        let username = Username::new(username.as_ref())?;
-        let metadata = options.into_metadata();
-        with_retry(
-            &self.inner.config.retry,
-            Replay::OnlyThrottled,
-            "ResendConfirmationCode",
-            || {
-                self.inner
-                    .transport
-                    .resend_confirmation_code(username.clone(), metadata.clone())
-            },
-        )
-        .await
+        self.inner
+            .deadline("resend_sign_up_code", async {
+                let username = Username::new(username.as_ref())?;
+                let metadata = options.into_metadata();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "ResendConfirmationCode",
+                    || {
+                        self.inner
+                            .transport
+                            .resend_confirmation_code(username.clone(), metadata.clone())
+                    },
+                )
+                .await
+            })
+            .await
     }
 
     // ------------------------------------------------------------ sign-in
@@ -378,7 +388,11 @@ impl Auth {
         options: SignInOptions,
     ) -> Result<SignInResult, Error> {
         let result = self
-            .sign_in_inner(username.as_ref(), password.into(), options)
+            .inner
+            .deadline(
+                "sign_in",
+                self.sign_in_inner(username.as_ref(), password.into(), options),
+            )
             .await;
         if let Err(error) = &result {
             tracing::debug!(error = %error, "sign-in failed");
@@ -618,25 +632,27 @@ impl Auth {
         required_attributes: Attributes,
         options: RequestOptions,
     ) -> Result<SignInResult, Error> {
-        let result = async {
-            let new_password = new_password.into();
-            non_empty("new_password", new_password.as_secret())?;
-            let pending = self
-                .inner
-                .pending()
-                .filter(|p| matches!(p.step, NextStep::NewPasswordRequired { .. }))
-                .ok_or_else(|| no_pending("a new password"))?;
-            self.answer_challenge(
-                pending,
-                ChallengeResponse::NewPassword {
-                    new_password,
-                    attributes: writable(required_attributes),
-                },
-                options.into_metadata(),
-            )
-            .await
-        }
-        .await;
+        let result = self
+            .inner
+            .deadline("complete_new_password", async {
+                let new_password = new_password.into();
+                non_empty("new_password", new_password.as_secret())?;
+                let pending = self
+                    .inner
+                    .pending()
+                    .filter(|p| matches!(p.step, NextStep::NewPasswordRequired { .. }))
+                    .ok_or_else(|| no_pending("a new password"))?;
+                self.answer_challenge(
+                    pending,
+                    ChallengeResponse::NewPassword {
+                        new_password,
+                        attributes: writable(required_attributes),
+                    },
+                    options.into_metadata(),
+                )
+                .await
+            })
+            .await;
         if let Err(error) = &result {
             self.inner.emit(AuthEvent::CompleteNewPasswordFailure {
                 error: error.clone(),
@@ -681,42 +697,46 @@ impl Auth {
         answer: impl Into<SecretString>,
         options: RequestOptions,
     ) -> Result<SignInResult, Error> {
-        let answer = answer.into();
-        non_empty("answer", &answer)?;
-        let pending = self
-            .inner
-            .pending()
-            .ok_or_else(|| no_pending("an answer"))?;
-        tracing::Span::current().record("challenge", pending.step.challenge().as_str());
-        let response = match &pending.step {
-            NextStep::SmsCode { .. } => ChallengeResponse::SmsMfa {
-                code: Code::from(answer),
-            },
-            NextStep::TotpCode => ChallengeResponse::SoftwareTokenMfa {
-                code: Code::from(answer),
-            },
-            NextStep::CustomChallenge { .. } => ChallengeResponse::Custom { answer },
-            NextStep::SelectMfaType { .. } => ChallengeResponse::SelectMfaType {
-                answer: match answer.expose() {
-                    "SMS" | "sms" => "SMS_MFA".to_owned(),
-                    "TOTP" | "totp" => "SOFTWARE_TOKEN_MFA".to_owned(),
-                    other => other.to_owned(),
-                },
-            },
-            NextStep::NewPasswordRequired { .. } => ChallengeResponse::NewPassword {
-                new_password: Password::from(answer),
-                attributes: Attributes::new(),
-            },
-            other => {
-                return Err(Error::UnsupportedOperation {
-                    message: format!(
-                        "answering {} is not supported by this client",
-                        other.challenge().as_str()
-                    ),
-                });
-            }
-        };
-        self.answer_challenge(pending, response, options.into_metadata())
+        self.inner
+            .deadline("confirm_sign_in", async {
+                let answer = answer.into();
+                non_empty("answer", &answer)?;
+                let pending = self
+                    .inner
+                    .pending()
+                    .ok_or_else(|| no_pending("an answer"))?;
+                tracing::Span::current().record("challenge", pending.step.challenge().as_str());
+                let response = match &pending.step {
+                    NextStep::SmsCode { .. } => ChallengeResponse::SmsMfa {
+                        code: Code::from(answer),
+                    },
+                    NextStep::TotpCode => ChallengeResponse::SoftwareTokenMfa {
+                        code: Code::from(answer),
+                    },
+                    NextStep::CustomChallenge { .. } => ChallengeResponse::Custom { answer },
+                    NextStep::SelectMfaType { .. } => ChallengeResponse::SelectMfaType {
+                        answer: match answer.expose() {
+                            "SMS" | "sms" => "SMS_MFA".to_owned(),
+                            "TOTP" | "totp" => "SOFTWARE_TOKEN_MFA".to_owned(),
+                            other => other.to_owned(),
+                        },
+                    },
+                    NextStep::NewPasswordRequired { .. } => ChallengeResponse::NewPassword {
+                        new_password: Password::from(answer),
+                        attributes: Attributes::new(),
+                    },
+                    other => {
+                        return Err(Error::UnsupportedOperation {
+                            message: format!(
+                                "answering {} is not supported by this client",
+                                other.challenge().as_str()
+                            ),
+                        });
+                    }
+                };
+                self.answer_challenge(pending, response, options.into_metadata())
+                    .await
+            })
             .await
     }
 
@@ -751,22 +771,28 @@ impl Auth {
         old_password: impl Into<Password>,
         new_password: impl Into<Password>,
     ) -> Result<(), Error> {
-        let (old, new) = (old_password.into(), new_password.into());
-        non_empty("old_password", old.as_secret())?;
-        non_empty("new_password", new.as_secret())?;
-        let session = self.current_session().await?;
-        let token = session.access_token().raw().clone();
-        with_retry(
-            &self.inner.config.retry,
-            Replay::OnlyThrottled,
-            "ChangePassword",
-            || {
-                self.inner
-                    .transport
-                    .change_password(token.clone(), old.clone(), new.clone())
-            },
-        )
-        .await
+        self.inner
+            .deadline("change_password", async {
+                let (old, new) = (old_password.into(), new_password.into());
+                non_empty("old_password", old.as_secret())?;
+                non_empty("new_password", new.as_secret())?;
+                let session = self.current_session().await?;
+                let token = session.access_token().raw().clone();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "ChangePassword",
+                    || {
+                        self.inner.transport.change_password(
+                            token.clone(),
+                            old.clone(),
+                            new.clone(),
+                        )
+                    },
+                )
+                .await
+            })
+            .await
     }
 
     /// Asks for a password-reset code (`ForgotPassword`). Amplify: `Auth.forgotPassword`.
@@ -787,23 +813,25 @@ impl Auth {
         username: impl AsRef<str>,
         options: RequestOptions,
     ) -> Result<Option<CodeDeliveryDetails>, Error> {
-        let result = async {
-            let username = Username::new(username.as_ref())?;
-            let metadata = options.into_metadata();
-            let delivery = with_retry(
-                &self.inner.config.retry,
-                Replay::OnlyThrottled,
-                "ForgotPassword",
-                || {
-                    self.inner
-                        .transport
-                        .forgot_password(username.clone(), metadata.clone())
-                },
-            )
-            .await?;
-            Ok::<_, Error>((username, delivery))
-        }
-        .await;
+        let result = self
+            .inner
+            .deadline("forgot_password", async {
+                let username = Username::new(username.as_ref())?;
+                let metadata = options.into_metadata();
+                let delivery = with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "ForgotPassword",
+                    || {
+                        self.inner
+                            .transport
+                            .forgot_password(username.clone(), metadata.clone())
+                    },
+                )
+                .await?;
+                Ok::<_, Error>((username, delivery))
+            })
+            .await;
         match result {
             Ok((username, delivery)) => {
                 self.inner.emit(AuthEvent::ForgotPassword {
@@ -848,30 +876,32 @@ impl Auth {
         new_password: impl Into<Password>,
         options: RequestOptions,
     ) -> Result<(), Error> {
-        let result = async {
-            let username = Username::new(username.as_ref())?;
-            let code = code.into();
-            let new_password = new_password.into();
-            non_empty("code", code.as_secret())?;
-            non_empty("new_password", new_password.as_secret())?;
-            let metadata = options.into_metadata();
-            with_retry(
-                &self.inner.config.retry,
-                Replay::OnlyThrottled,
-                "ConfirmForgotPassword",
-                || {
-                    self.inner.transport.confirm_forgot_password(
-                        username.clone(),
-                        code.clone(),
-                        new_password.clone(),
-                        metadata.clone(),
-                    )
-                },
-            )
-            .await?;
-            Ok::<_, Error>(username)
-        }
-        .await;
+        let result = self
+            .inner
+            .deadline("forgot_password_submit", async {
+                let username = Username::new(username.as_ref())?;
+                let code = code.into();
+                let new_password = new_password.into();
+                non_empty("code", code.as_secret())?;
+                non_empty("new_password", new_password.as_secret())?;
+                let metadata = options.into_metadata();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "ConfirmForgotPassword",
+                    || {
+                        self.inner.transport.confirm_forgot_password(
+                            username.clone(),
+                            code.clone(),
+                            new_password.clone(),
+                            metadata.clone(),
+                        )
+                    },
+                )
+                .await?;
+                Ok::<_, Error>(username)
+            })
+            .await;
         match result {
             Ok(username) => {
                 self.inner
@@ -918,7 +948,8 @@ impl Auth {
         if let Some(session) = self.inner.cached_session(self.inner.now_secs()) {
             return Ok(session);
         }
-        Box::pin(Arc::clone(&self.inner).session_slow()).await
+        let slow = Arc::clone(&self.inner).session_slow();
+        Box::pin(self.inner.deadline("current_session", slow)).await
     }
 
     /// The signed-in user: username, `sub`, attributes, MFA settings. Amplify:
@@ -939,7 +970,9 @@ impl Auth {
         fields(bypass_cache)
     )]
     pub async fn current_authenticated_user(&self, bypass_cache: bool) -> Result<Arc<User>, Error> {
-        self.inner.user(bypass_cache).await
+        self.inner
+            .deadline("current_authenticated_user", self.inner.user(bypass_cache))
+            .await
     }
 
     // ------------------------------------------------------------ attributes
@@ -973,7 +1006,7 @@ impl Auth {
         attributes: Attributes,
         options: RequestOptions,
     ) -> Result<AttributeUpdateResults, Error> {
-        let result = async {
+        let result = self.inner.deadline("update_user_attributes", async {
             let attributes = writable(attributes);
             if attributes.is_empty() {
                 return Err(Error::InvalidInput {
@@ -1018,7 +1051,7 @@ impl Auth {
                 })
                 .collect();
             Ok(results)
-        }
+        })
         .await;
         match result {
             Ok(results) => {
@@ -1050,31 +1083,35 @@ impl Auth {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let names = names
-            .into_iter()
-            .map(|n| AttributeName::new(n.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        if names.is_empty() {
-            return Err(Error::InvalidInput {
-                field: "attribute names",
-                reason: "no attribute to delete".into(),
-            });
-        }
-        let session = self.current_session().await?;
-        let token = session.access_token().raw().clone();
-        with_retry(
-            &self.inner.config.retry,
-            Replay::Safe,
-            "DeleteUserAttributes",
-            || {
-                self.inner
-                    .transport
-                    .delete_user_attributes(token.clone(), names.clone())
-            },
-        )
-        .await?;
-        self.inner.reload_user().await;
-        Ok(())
+        self.inner
+            .deadline("delete_user_attributes", async {
+                let names = names
+                    .into_iter()
+                    .map(|n| AttributeName::new(n.as_ref()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if names.is_empty() {
+                    return Err(Error::InvalidInput {
+                        field: "attribute names",
+                        reason: "no attribute to delete".into(),
+                    });
+                }
+                let session = self.current_session().await?;
+                let token = session.access_token().raw().clone();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::Safe,
+                    "DeleteUserAttributes",
+                    || {
+                        self.inner
+                            .transport
+                            .delete_user_attributes(token.clone(), names.clone())
+                    },
+                )
+                .await?;
+                self.inner.reload_user().await;
+                Ok(())
+            })
+            .await
     }
 
     /// Sends a code to verify an attribute of the signed-in user (`email`,
@@ -1096,23 +1133,27 @@ impl Auth {
         name: &str,
         options: RequestOptions,
     ) -> Result<Option<CodeDeliveryDetails>, Error> {
-        let name = AttributeName::new(name)?;
-        let session = self.current_session().await?;
-        let token = session.access_token().raw().clone();
-        let metadata = options.into_metadata();
-        with_retry(
-            &self.inner.config.retry,
-            Replay::OnlyThrottled,
-            "GetUserAttributeVerificationCode",
-            || {
-                self.inner.transport.get_user_attribute_verification_code(
-                    token.clone(),
-                    name.clone(),
-                    metadata.clone(),
+        self.inner
+            .deadline("verify_current_user_attribute", async {
+                let name = AttributeName::new(name)?;
+                let session = self.current_session().await?;
+                let token = session.access_token().raw().clone();
+                let metadata = options.into_metadata();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "GetUserAttributeVerificationCode",
+                    || {
+                        self.inner.transport.get_user_attribute_verification_code(
+                            token.clone(),
+                            name.clone(),
+                            metadata.clone(),
+                        )
+                    },
                 )
-            },
-        )
-        .await
+                .await
+            })
+            .await
     }
 
     /// Verifies an attribute with the code sent to it (`VerifyUserAttribute`). The cached
@@ -1128,26 +1169,30 @@ impl Auth {
         name: &str,
         code: impl Into<Code>,
     ) -> Result<(), Error> {
-        let name = AttributeName::new(name)?;
-        let code = code.into();
-        non_empty("code", code.as_secret())?;
-        let session = self.current_session().await?;
-        let token = session.access_token().raw().clone();
-        with_retry(
-            &self.inner.config.retry,
-            Replay::OnlyThrottled,
-            "VerifyUserAttribute",
-            || {
-                self.inner.transport.verify_user_attribute(
-                    token.clone(),
-                    name.clone(),
-                    code.clone(),
+        self.inner
+            .deadline("verify_current_user_attribute_submit", async {
+                let name = AttributeName::new(name)?;
+                let code = code.into();
+                non_empty("code", code.as_secret())?;
+                let session = self.current_session().await?;
+                let token = session.access_token().raw().clone();
+                with_retry(
+                    &self.inner.config.retry,
+                    Replay::OnlyThrottled,
+                    "VerifyUserAttribute",
+                    || {
+                        self.inner.transport.verify_user_attribute(
+                            token.clone(),
+                            name.clone(),
+                            code.clone(),
+                        )
+                    },
                 )
-            },
-        )
-        .await?;
-        self.inner.invalidate_user().await;
-        Ok(())
+                .await?;
+                self.inner.invalidate_user().await;
+                Ok(())
+            })
+            .await
     }
 
     // ------------------------------------------------------------ sign-out
@@ -1178,8 +1223,9 @@ impl Auth {
     /// not be removed (it is gone from memory all the same).
     #[tracing::instrument(name = "userpool.sign_out", skip_all, fields(global = options.is_global()))]
     pub async fn sign_out_with(&self, options: SignOutOptions) -> Result<(), Error> {
+        self.inner.deadline("sign_out", async {
         let global = options.is_global();
-        if let Err(e) = self.inner.storage.sync().await {
+        if let Err(e) = self.inner.sync_storage().await {
             tracing::warn!(error = %e, "syncing the token store before sign-out failed");
         }
         if let Err(e) = self.inner.ensure_loaded().await {
@@ -1224,10 +1270,12 @@ impl Auth {
                 }
             }
         }
-        let cleared = self.inner.clear_local(None).await;
+        let cleared = self.inner.clear_local(None, None).await;
         tracing::debug!("signed out");
         self.inner.emit(AuthEvent::SignOut { global });
         cleared.map(|_| ())
+        })
+        .await
     }
 
     /// Deletes the signed-in user (`DeleteUser`) and signs out locally. Amplify:
@@ -1241,7 +1289,8 @@ impl Auth {
     /// or may not be deleted: the call is not repeated, and the session is kept), …
     #[tracing::instrument(name = "userpool.delete_user", skip_all)]
     pub async fn delete_user(&self) -> Result<(), Error> {
-        if let Err(e) = self.inner.storage.sync().await {
+        self.inner.deadline("delete_user", async {
+        if let Err(e) = self.inner.sync_storage().await {
             tracing::warn!(error = %e, "syncing the token store before deleting the user failed");
         }
         let session = self.current_session().await?;
@@ -1253,9 +1302,11 @@ impl Auth {
             || self.inner.transport.delete_user(token.clone()),
         )
         .await?;
-        let cleared = self.inner.clear_local(None).await;
+        let cleared = self.inner.clear_local(None, None).await;
         self.inner.emit(AuthEvent::UserDeleted);
         self.inner.emit(AuthEvent::SignOut { global: false });
         cleared.map(|_| ())
+        })
+        .await
     }
 }

@@ -7,9 +7,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use userpool_hub::Hub;
 use userpool_storage::{MemoryStore, Storage};
 use userpool_transport::{SdkTransport, Transport};
-use userpool_types::{AuthEvent, AuthFlow, ClientId, ClientSecret, Error, UserPoolId};
+use userpool_types::{
+    AuthEvent, AuthFlow, ClientId, ClientSecret, ClockDriftFormat, Error, UserPoolId,
+};
 
 use crate::Auth;
+
+/// The default deadline of an operation: see [`AuthBuilder::deadline`].
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The default refresh margin: a session counts as expired this long before the `exp` of
 /// its tokens (Amplify v6 uses the same 5 seconds).
@@ -134,6 +139,8 @@ pub(crate) struct Config {
     pub(crate) refresh_margin: Duration,
     pub(crate) margin_secs: i64,
     pub(crate) retry: RetryPolicy,
+    pub(crate) deadline: Duration,
+    pub(crate) clock_drift_format: ClockDriftFormat,
 }
 
 impl fmt::Debug for Config {
@@ -154,6 +161,8 @@ impl fmt::Debug for Config {
             .field("auth_flow", &self.auth_flow)
             .field("refresh_margin", &self.refresh_margin)
             .field("retry", &self.retry)
+            .field("deadline", &self.deadline)
+            .field("clock_drift_format", &self.clock_drift_format)
             .finish()
     }
 }
@@ -172,6 +181,8 @@ impl fmt::Debug for Config {
 /// | [`auth_flow`](Self::auth_flow) | [`AuthFlow::UserSrp`] |
 /// | [`refresh_margin`](Self::refresh_margin) | 5 s |
 /// | [`retry`](Self::retry) | [`RetryPolicy::default`] |
+/// | [`deadline`](Self::deadline) | 30 s per operation |
+/// | [`clock_drift_format`](Self::clock_drift_format) | [`ClockDriftFormat::Auto`] |
 /// | [`transport`](Self::transport) | the AWS SDK transport |
 /// | [`hub`](Self::hub) | a new hub |
 /// | [`clock`](Self::clock) | [`SystemClock`] |
@@ -186,6 +197,8 @@ pub struct AuthBuilder {
     auth_flow: AuthFlow,
     refresh_margin: Option<Duration>,
     retry: Option<RetryPolicy>,
+    deadline: Option<Duration>,
+    clock_drift_format: ClockDriftFormat,
     transport: Option<Arc<dyn Transport>>,
     hub: Option<Hub<AuthEvent>>,
     clock: Option<Arc<dyn Clock>>,
@@ -203,6 +216,8 @@ impl fmt::Debug for AuthBuilder {
             .field("auth_flow", &self.auth_flow)
             .field("refresh_margin", &self.refresh_margin)
             .field("retry", &self.retry)
+            .field("deadline", &self.deadline)
+            .field("clock_drift_format", &self.clock_drift_format)
             .field("transport", &self.transport)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
@@ -269,6 +284,24 @@ impl AuthBuilder {
     /// How failed calls are retried (default [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
+        self
+    }
+
+    /// The longest an operation may take, its retries, back-off and storage waits
+    /// included (default 30 s). Past it the operation fails with [`Error::Timeout`]; the
+    /// session is kept, and work it shares with other callers (a refresh, a user fetch)
+    /// or a storage write it started still completes. Without it, a refresh could take
+    /// three attempts of the SDK's 30 s each, and a custom transport would have no bound.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How the store's `clockDrift` entries are read and written (default
+    /// [`ClockDriftFormat::Auto`]). Say [`ClockDriftFormat::AmplifyV6`] for a store that
+    /// Amplify JS v6 wrote or also reads: v6 writes milliseconds with the opposite sign.
+    pub fn clock_drift_format(mut self, format: ClockDriftFormat) -> Self {
+        self.clock_drift_format = format;
         self
     }
 
@@ -362,6 +395,8 @@ impl AuthBuilder {
             refresh_margin,
             margin_secs,
             retry: self.retry.unwrap_or_default(),
+            deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),
+            clock_drift_format: self.clock_drift_format,
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let hub = self.hub.unwrap_or_default();

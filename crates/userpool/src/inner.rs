@@ -6,20 +6,31 @@
 //!   `.await`. The hot path (a valid cached session) takes its read side once.
 //! - `write_lock` is an async mutex that serialises every change of the stored session
 //!   (load, sign-in, refresh, sign-out) so that storage and memory change together.
-//!   Network calls are never made while it is held.
+//!   Network calls are never made while it is held, and it is only taken inside a
+//!   [`detached`] task (or the refresh's own task), so a dropped caller never leaves it
+//!   held or a change half made.
 //! - `refresh` and `user_fetch` share one in-flight call between concurrent callers.
+//!
+//! The store is the truth about who is signed in, for every process that shares it. A
+//! session is read whole ([`Storage::get_many`]) and changed whole ([`Storage::apply`]),
+//! on the condition that the store still holds what this process last read. Before a
+//! refresh, the stored session is read again: another process may have refreshed it
+//! (then it is used as it is), replaced it with another sign-in (then this process
+//! follows), or signed it out (then this process is signed out too, with `signOut`).
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 use userpool_hub::Hub;
-use userpool_storage::{Keys, Storage, StorageError};
+use userpool_storage::{Batch, Keys, Storage, StorageError};
 use userpool_transport::{AuthAnswer, AuthTokens, ClientMetadata, InitiateAuth, Transport};
 use userpool_types::{
     AUTH_CHANNEL, AccessToken, AuthEvent, ClockDrift, Error, IdToken, RefreshToken, Session, User,
     Username,
 };
+
+use crate::detach::detached;
 
 use crate::Clock;
 use crate::challenge::Pending;
@@ -52,19 +63,17 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     state: RwLock<State>,
     write_lock: tokio::sync::Mutex<()>,
-    refresh: Inflight<Result<Arc<Session>, Error>>,
-    user_fetch: Inflight<Result<Arc<User>, Error>>,
+    refresh: Inflight<Arc<Session>>,
+    user_fetch: Inflight<Arc<User>>,
 }
 
 /// Why the stored session could not be read.
 enum LoadProblem {
     /// The store says its data is damaged: clear it.
     Corrupt,
-    /// The keys of this user hold something that is not a session: remove them.
-    Malformed {
-        username: Option<Username>,
-        reason: String,
-    },
+    /// The keys of this user hold something that is not a session: remove them (if they
+    /// still hold what was read).
+    Malformed { read: Read, reason: String },
     /// The store failed (I/O, a backend): report it, try again next time.
     Failed(Error),
 }
@@ -85,6 +94,48 @@ struct Loaded {
     username: Option<Username>,
     session: Option<Arc<Session>>,
     user: Option<Arc<User>>,
+}
+
+/// The session keys as read, with their values: the expectations of a batch that must
+/// only apply to what was read.
+struct Read {
+    keys: Vec<String>,
+    values: Vec<Option<String>>,
+}
+
+impl Read {
+    fn expect_all(&self, mut batch: Batch) -> Batch {
+        for (key, value) in self.keys.iter().zip(&self.values) {
+            batch = batch.expect(key.clone(), value.as_deref());
+        }
+        batch
+    }
+}
+
+/// What the store says of the session this process holds, read before a refresh.
+enum Followed {
+    /// The store holds this session as this process has it.
+    Unchanged,
+    /// The store holds a newer form of it (refreshed by another process) or another
+    /// session (signed in by another process); this process now holds that one.
+    Adopted {
+        generation: u64,
+        username: Username,
+        session: Arc<Session>,
+    },
+    /// The session was signed out elsewhere; this process is signed out too.
+    Ended,
+    /// This process signed in or out meanwhile.
+    Superseded,
+}
+
+/// How storing a refreshed session went.
+enum Installed {
+    Yes,
+    /// This process signed in or out meanwhile.
+    Superseded,
+    /// Another process changed the stored session during the refresh.
+    StoreChanged,
 }
 
 /// Wraps a storage failure; the message names the store's problem, never a value.
@@ -141,6 +192,15 @@ impl Inner {
 
     pub(crate) fn now_secs(&self) -> i64 {
         unix_seconds(self.clock.now())
+    }
+
+    /// `work` within the configured deadline ([`Error::Timeout`] past it).
+    pub(crate) async fn deadline<T>(
+        &self,
+        operation: &'static str,
+        work: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        crate::detach::with_deadline(operation, self.config.deadline, work).await
     }
 
     /// Sends an event on the `auth` channel (never blocks).
@@ -206,27 +266,45 @@ impl Inner {
 
     // ---------------------------------------------------------------- loading
 
-    /// Reads the stored session once, on first use (after awaiting `Storage::sync`).
-    pub(crate) async fn ensure_loaded(&self) -> Result<(), Error> {
-        if self.read().loaded {
-            return Ok(());
-        }
-        let _write = self.write_lock.lock().await;
-        if self.read().loaded {
-            return Ok(());
-        }
-        let loaded = self.load().await?;
-        let mut state = self.write();
-        state.loaded = true;
-        state.username = loaded.username;
-        state.session = loaded.session;
-        state.user = loaded.user;
-        Ok(())
+    /// `Storage::sync`, in a task of its own (a custom store may panic or be slow).
+    pub(crate) async fn sync_storage(self: &Arc<Self>) -> Result<(), Error> {
+        let this = Arc::clone(self);
+        detached("sync the token store", async move {
+            this.storage.sync().await.map_err(storage_error)
+        })
+        .await
     }
 
+    /// Reads the stored session once, on first use (after awaiting `Storage::sync`).
+    pub(crate) async fn ensure_loaded(self: &Arc<Self>) -> Result<(), Error> {
+        if self.read().loaded {
+            return Ok(());
+        }
+        let this = Arc::clone(self);
+        detached("load the stored session", async move {
+            let _write = this.write_lock.lock().await;
+            if this.read().loaded {
+                return Ok(());
+            }
+            if let Err(e) = this.storage.sync().await {
+                return Err(storage_error(e));
+            }
+            let loaded = this.load().await?;
+            let mut state = this.write();
+            state.loaded = true;
+            state.username = loaded.username;
+            state.session = loaded.session;
+            state.user = loaded.user;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Reads the stored session; a damaged one is removed (only if it is still the one
+    /// that was read) and counts as nobody signed in.
     async fn load(&self) -> Result<Loaded, Error> {
         match self.read_stored().await {
-            Ok(loaded) => {
+            Ok((loaded, _)) => {
                 tracing::debug!(
                     restored = loaded.session.is_some(),
                     "read the stored session"
@@ -235,18 +313,23 @@ impl Inner {
             }
             Err(LoadProblem::Corrupt) => {
                 tracing::warn!("the token store is corrupt: clearing it, nobody is signed in");
-                if let Err(e) = self.storage.clear().await {
+                if let Err(e) = self.storage.clear_corrupt().await {
                     tracing::warn!(error = %e, "clearing the corrupt token store failed");
                 }
                 Ok(Loaded::default())
             }
-            Err(LoadProblem::Malformed { username, reason }) => {
+            Err(LoadProblem::Malformed { read, reason }) => {
                 tracing::warn!(
                     reason = reason.as_str(),
                     "the stored session cannot be read: removing it, nobody is signed in"
                 );
-                if let Err(e) = self.remove_session_keys(username.as_ref()).await {
-                    tracing::warn!(error = %e, "removing the unreadable session failed");
+                // Only what was read: another process may have written a good session
+                // since.
+                let batch = read.expect_all(Batch::new()).remove_all(read.keys.clone());
+                match self.storage.apply(&batch).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::debug!("the unreadable session was replaced meanwhile"),
+                    Err(e) => tracing::warn!(error = %e, "removing the unreadable session failed"),
                 }
                 Ok(Loaded::default())
             }
@@ -254,38 +337,84 @@ impl Inner {
         }
     }
 
-    async fn read_stored(&self) -> Result<Loaded, LoadProblem> {
-        self.storage.sync().await?;
-        let Some(name) = self.storage.get(&self.keys.last_auth_user()).await? else {
-            return Ok(Loaded::default());
-        };
-        let username = Username::new(name).map_err(|_| LoadProblem::Malformed {
-            username: None,
-            reason: "LastAuthUser is not a username".into(),
-        })?;
-        let keys = self.keys.user(username.as_str());
-        let malformed = |reason: String| LoadProblem::Malformed {
-            username: Some(username.clone()),
-            reason,
-        };
-        let id = self.storage.get(&keys.id_token()).await?;
-        let access = self.storage.get(&keys.access_token()).await?;
-        let refresh = self.storage.get(&keys.refresh_token()).await?;
-        let drift = self.storage.get(&keys.clock_drift()).await?;
-        let user_data = self.storage.get(&keys.user_data()).await?;
-        let (Some(id), Some(access)) = (id, access) else {
-            return Err(malformed("the ID or access token is missing".into()));
-        };
-        let id = IdToken::parse(id).map_err(|e| malformed(format!("idToken: {e}")))?;
-        let access =
-            AccessToken::parse(access).map_err(|e| malformed(format!("accessToken: {e}")))?;
-        let refresh = match refresh {
-            Some(r) if !r.is_empty() => {
-                Some(RefreshToken::new(r).map_err(|e| malformed(format!("refreshToken: {e}")))?)
+    /// One consistent read of `LastAuthUser` and that user's session keys.
+    async fn read_stored(&self) -> Result<(Loaded, Read), LoadProblem> {
+        // A sign-in by another process between the read of LastAuthUser and the read of
+        // its keys makes the read start again; a store that never settles is an error.
+        for _ in 0..4 {
+            if let Some(read) = self.read_stored_once().await? {
+                return Ok(read);
             }
-            _ => None,
+        }
+        Err(LoadProblem::Failed(storage_error(StorageError::backend(
+            std::io::Error::other("LastAuthUser kept changing while the session was read"),
+        ))))
+    }
+
+    /// [`Inner::read_stored`]; `None` when `LastAuthUser` changed between its two reads.
+    async fn read_stored_once(&self) -> Result<Option<(Loaded, Read)>, LoadProblem> {
+        let last = self.keys.last_auth_user();
+        let Some(name) = self.storage.get(&last).await? else {
+            return Ok(Some((
+                Loaded::default(),
+                Read {
+                    keys: vec![last],
+                    values: vec![None],
+                },
+            )));
         };
-        let drift = match drift.as_deref().map(ClockDrift::parse_stored) {
+        let Ok(username) = Username::new(&name) else {
+            return Err(LoadProblem::Malformed {
+                read: Read {
+                    keys: vec![last],
+                    values: vec![Some(name)],
+                },
+                reason: "LastAuthUser is not a username".into(),
+            });
+        };
+        let user_keys = self.keys.user(username.as_str()).session();
+        let mut keys = vec![last];
+        keys.extend(user_keys);
+        let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let values = self.storage.get_many(&names).await?;
+        let read = Read { keys, values };
+        // LastAuthUser again, from the same read as the tokens: a sign-in by another
+        // process between the two reads is seen whole.
+        match read.values.first() {
+            Some(Some(again)) if *again == name => {}
+            _ => return Ok(None),
+        }
+        let [_, id, access, refresh, drift, user_data] = read.values.as_slice() else {
+            return Err(LoadProblem::Failed(storage_error(StorageError::backend(
+                std::io::Error::other("get_many answered the wrong number of values"),
+            ))));
+        };
+        let malformed = |reason: String| reason;
+        let parsed = (|| {
+            let (Some(id), Some(access)) = (id, access) else {
+                return Err(malformed("the ID or access token is missing".into()));
+            };
+            let id = IdToken::parse(id.clone()).map_err(|e| malformed(format!("idToken: {e}")))?;
+            let access = AccessToken::parse(access.clone())
+                .map_err(|e| malformed(format!("accessToken: {e}")))?;
+            let refresh = match refresh {
+                Some(r) if !r.is_empty() => Some(
+                    RefreshToken::new(r.clone())
+                        .map_err(|e| malformed(format!("refreshToken: {e}")))?,
+                ),
+                _ => None,
+            };
+            Ok((id, access, refresh))
+        })();
+        let (id, access, refresh) = match parsed {
+            Ok(tokens) => tokens,
+            Err(reason) => return Err(LoadProblem::Malformed { read, reason }),
+        };
+        let format = self.config.clock_drift_format;
+        let drift = match drift
+            .as_deref()
+            .map(|d| ClockDrift::parse_stored_as(d, format))
+        {
             Some(Ok(drift)) => drift,
             Some(Err(_)) => {
                 tracing::warn!("the stored clockDrift is not a number: using 0");
@@ -293,112 +422,159 @@ impl Inner {
             }
             None => ClockDrift::default(),
         };
-        let user = user_data.and_then(|data| match User::from_user_data(&data) {
-            Ok(user) => Some(Arc::new(user)),
-            Err(_) => {
-                tracing::debug!("the stored userData cannot be read: it will be fetched");
-                None
-            }
-        });
-        Ok(Loaded {
-            session: Some(Arc::new(Session::new(id, access, refresh, drift))),
-            username: Some(username),
-            user,
-        })
+        let user = user_data
+            .as_deref()
+            .and_then(|data| match User::from_user_data(data) {
+                Ok(user) => Some(Arc::new(user)),
+                Err(_) => {
+                    tracing::debug!("the stored userData cannot be read: it will be fetched");
+                    None
+                }
+            });
+        Ok(Some((
+            Loaded {
+                session: Some(Arc::new(Session::new(id, access, refresh, drift))),
+                username: Some(username),
+                user,
+            },
+            read,
+        )))
     }
 
     // ---------------------------------------------------------------- storing
 
-    /// Removes `LastAuthUser` and the session keys of `username` (device keys stay).
-    async fn remove_session_keys(&self, username: Option<&Username>) -> Result<(), Error> {
-        let mut keys = vec![self.keys.last_auth_user()];
-        if let Some(username) = username {
-            keys.extend(self.keys.user(username.as_str()).session());
+    /// The entries of a session as stored: tokens and drift (and the refresh token when
+    /// there is one).
+    fn session_batch(&self, mut batch: Batch, username: &Username, session: &Session) -> Batch {
+        let keys = self.keys.user(username.as_str());
+        let drift = session
+            .clock_drift()
+            .to_stored_as(self.config.clock_drift_format);
+        batch = batch
+            .set(keys.id_token(), session.id_token().raw().expose())
+            .set(keys.access_token(), session.access_token().raw().expose())
+            .set(keys.clock_drift(), &drift);
+        if let Some(rt) = session.refresh_token() {
+            batch = batch.set(keys.refresh_token(), rt.raw().expose());
         }
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        match self.storage.remove_many(&keys).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_corrupt() => self.storage.clear().await.map_err(storage_error),
-            Err(e) => Err(storage_error(e)),
-        }
+        batch
     }
 
-    /// Writes `entries` and removes `stale`. With `clear_if_corrupt` (when `entries` is a
-    /// whole session), a corrupt store is cleared and written anew.
-    async fn write_entries(
-        &self,
-        entries: &[(&str, &str)],
-        stale: &[&str],
-        clear_if_corrupt: bool,
-    ) -> Result<(), Error> {
-        let first = async {
-            self.storage.set_many(entries).await?;
-            if !stale.is_empty() {
-                self.storage.remove_many(stale).await?;
-            }
-            Ok::<_, StorageError>(())
-        };
-        match first.await {
-            Ok(()) => Ok(()),
-            Err(e) if clear_if_corrupt && e.is_corrupt() => {
+    /// Applies `batch`; on a corrupt store, clears it (if still corrupt) and applies
+    /// `fallback`, the batch without its expectations, since the store holds nothing
+    /// better than what is written.
+    async fn apply_or_recover(&self, batch: &Batch, fallback: &Batch) -> Result<bool, Error> {
+        match self.storage.apply(batch).await {
+            Ok(applied) => Ok(applied),
+            Err(e) if e.is_corrupt() => {
                 tracing::warn!("the token store is corrupt: clearing it before writing");
-                self.storage.clear().await.map_err(storage_error)?;
-                self.storage.set_many(entries).await.map_err(storage_error)
+                self.storage.clear_corrupt().await.map_err(storage_error)?;
+                self.storage.apply(fallback).await.map_err(storage_error)
             }
             Err(e) => Err(storage_error(e)),
         }
     }
 
-    /// Stores a new session (one `set_many`) and makes it the current one.
+    /// Stores a new session (one batch) and makes it the current one. The session keys of
+    /// the user stored before (by this process or another) are removed with it.
     pub(crate) async fn store_signed_in(
-        &self,
+        self: &Arc<Self>,
         username: &Username,
         session: Session,
     ) -> Result<Arc<Session>, Error> {
-        let session = Arc::new(session);
-        let last = self.keys.last_auth_user();
-        let keys = self.keys.user(username.as_str());
-        let (id_key, access_key, refresh_key) =
-            (keys.id_token(), keys.access_token(), keys.refresh_token());
-        let (drift_key, user_key) = (keys.clock_drift(), keys.user_data());
-        let drift = session.clock_drift().to_stored();
-        let mut entries: Vec<(&str, &str)> = vec![
-            (&last, username.as_str()),
-            (&id_key, session.id_token().raw().expose()),
-            (&access_key, session.access_token().raw().expose()),
-            (&drift_key, &drift),
-        ];
-        // The cached user of an earlier session is stale.
-        let mut stale: Vec<&str> = vec![&user_key];
-        match session.refresh_token() {
-            Some(rt) => entries.push((&refresh_key, rt.raw().expose())),
-            None => stale.push(&refresh_key),
-        }
-
-        let _write = self.write_lock.lock().await;
-        let previous = self.read().username.clone();
-        self.write_entries(&entries, &stale, true).await?;
-        if let Some(previous) = previous.filter(|p| p != username) {
-            let old = self.keys.user(previous.as_str()).session();
-            let old: Vec<&str> = old.iter().map(String::as_str).collect();
-            if let Err(e) = self.storage.remove_many(&old).await {
-                tracing::warn!(error = %e, "removing the previous user's session failed");
+        let this = Arc::clone(self);
+        let username = username.clone();
+        detached("store the session", async move {
+            let session = Arc::new(session);
+            let _write = this.write_lock.lock().await;
+            let last = this.keys.last_auth_user();
+            let in_memory = this.read().username.clone();
+            let user_keys = this.keys.user(username.as_str());
+            let base = this
+                .session_batch(
+                    Batch::new().set(last.clone(), username.as_str()),
+                    &username,
+                    &session,
+                )
+                // The cached user of an earlier session is stale.
+                .remove(user_keys.user_data());
+            let base = if session.refresh_token().is_none() {
+                base.remove(user_keys.refresh_token())
+            } else {
+                base
+            };
+            let previous_keys = |name: &str| -> Vec<String> {
+                if name == username.as_str() {
+                    Vec::new()
+                } else {
+                    this.keys.user(name).session().to_vec()
+                }
+            };
+            let mut fallback = base.clone();
+            if let Some(previous) = &in_memory {
+                fallback = fallback.remove_all(previous_keys(previous.as_str()));
             }
-        }
-        let mut state = self.write();
-        state.loaded = true;
-        state.generation += 1;
-        state.username = Some(username.clone());
-        state.session = Some(Arc::clone(&session));
-        state.user = None;
-        state.pending = None;
-        Ok(session)
+            // Compare-and-set on LastAuthUser, so that the keys of whoever was stored
+            // are removed with the same write; a few attempts, then the last writer wins.
+            let mut stored = false;
+            for _ in 0..3 {
+                let current = match this.storage.get(&last).await {
+                    Ok(current) => current,
+                    Err(e) if e.is_corrupt() => {
+                        this.storage.clear_corrupt().await.map_err(storage_error)?;
+                        None
+                    }
+                    Err(e) => return Err(storage_error(e)),
+                };
+                let mut batch = fallback.clone().expect(last.clone(), current.as_deref());
+                if let Some(current) = &current {
+                    batch = batch.remove_all(previous_keys(current));
+                }
+                if this.apply_or_recover(&batch, &fallback).await? {
+                    stored = true;
+                    break;
+                }
+            }
+            if !stored {
+                this.apply_or_recover(&fallback, &fallback).await?;
+            }
+            let mut state = this.write();
+            state.loaded = true;
+            state.generation += 1;
+            state.username = Some(username);
+            state.session = Some(Arc::clone(&session));
+            state.user = None;
+            state.pending = None;
+            Ok(session)
+        })
+        .await
     }
 
-    /// Forgets the session in memory and in storage. With `only_generation`, does nothing
-    /// (and answers false) when another sign-in or sign-out happened since.
-    pub(crate) async fn clear_local(&self, only_generation: Option<u64>) -> Result<bool, Error> {
-        let _write = self.write_lock.lock().await;
+    /// Forgets the session in memory and removes it from storage, if the store still holds
+    /// it: `LastAuthUser` names this user (and, with `rejected`, the stored refresh token
+    /// is that one). A session another process stored since is left alone.
+    ///
+    /// With `only_generation`, does nothing (and answers false) when another sign-in or
+    /// sign-out happened in this process since.
+    pub(crate) async fn clear_local(
+        self: &Arc<Self>,
+        only_generation: Option<u64>,
+        rejected: Option<RefreshToken>,
+    ) -> Result<bool, Error> {
+        let this = Arc::clone(self);
+        detached("remove the session", async move {
+            let _write = this.write_lock.lock().await;
+            this.clear_locked(only_generation, rejected.as_ref()).await
+        })
+        .await
+    }
+
+    /// [`Inner::clear_local`], with the write lock held.
+    async fn clear_locked(
+        &self,
+        only_generation: Option<u64>,
+        rejected: Option<&RefreshToken>,
+    ) -> Result<bool, Error> {
         let username = {
             let mut state = self.write();
             if only_generation.is_some_and(|g| g != state.generation) {
@@ -411,7 +587,36 @@ impl Inner {
             state.pending = None;
             state.username.take()
         };
-        self.remove_session_keys(username.as_ref()).await?;
+        let Some(username) = username else {
+            return Ok(true);
+        };
+        let last = self.keys.last_auth_user();
+        let user_keys = self.keys.user(username.as_str());
+        let mut batch = Batch::new()
+            .expect(last.clone(), Some(username.as_str()))
+            .remove(last.clone())
+            .remove_all(user_keys.session());
+        if let Some(rejected) = rejected {
+            batch = batch.expect(user_keys.refresh_token(), Some(rejected.raw().expose()));
+        }
+        match self.storage.apply(&batch).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // Another process stored another session meanwhile: keep it. The keys of
+                // this user go only if LastAuthUser names someone else.
+                let current = self.storage.get(&last).await.map_err(storage_error)?;
+                if current.as_deref() != Some(username.as_str()) {
+                    let stale = Batch::new()
+                        .expect(last, current.as_deref())
+                        .remove_all(user_keys.session());
+                    self.storage.apply(&stale).await.map_err(storage_error)?;
+                }
+            }
+            Err(e) if e.is_corrupt() => {
+                self.storage.clear_corrupt().await.map_err(storage_error)?
+            }
+            Err(e) => return Err(storage_error(e)),
+        }
         Ok(true)
     }
 
@@ -439,7 +644,9 @@ impl Inner {
             }
             let this = Arc::clone(&self);
             self.refresh
-                .run(true, move || this.refresh(false).boxed())
+                .run(true, "refresh the session", move || {
+                    this.refresh(false).boxed()
+                })
                 .await
         }
         .instrument(span)
@@ -451,15 +658,79 @@ impl Inner {
     pub(crate) async fn force_refresh(self: &Arc<Self>, join: bool) -> Result<Arc<Session>, Error> {
         let this = Arc::clone(self);
         self.refresh
-            .run(join, move || this.refresh(true).boxed())
+            .run(join, "refresh the session", move || {
+                this.refresh(true).boxed()
+            })
             .await
     }
 
-    /// One refresh: `InitiateAuth(REFRESH_TOKEN_AUTH)`, shared by every waiter.
+    /// Compares the stored session with the one this process holds, and follows the
+    /// store: see [`Followed`]. A store that cannot be read says nothing: the session in
+    /// memory goes on.
+    async fn follow_store(&self, generation: u64, old: &Arc<Session>) -> Followed {
+        let _write = self.write_lock.lock().await;
+        if self.read().generation != generation {
+            return Followed::Superseded;
+        }
+        let loaded = match self.read_stored().await {
+            Ok((loaded, _)) => loaded,
+            Err(LoadProblem::Failed(e)) => {
+                tracing::debug!(error = %e, "reading the stored session before the refresh failed");
+                return Followed::Unchanged;
+            }
+            // Damaged: the refresh rewrites it from memory.
+            Err(LoadProblem::Corrupt | LoadProblem::Malformed { .. }) => {
+                return Followed::Unchanged;
+            }
+        };
+        let (Some(username), Some(stored)) = (loaded.username, loaded.session) else {
+            tracing::debug!("the session was signed out by another user of the store");
+            let mut state = self.write();
+            state.generation += 1;
+            state.session = None;
+            state.user = None;
+            state.username = None;
+            return Followed::Ended;
+        };
+        let same_user = self.read().username.as_ref() == Some(&username);
+        let raw = |s: &Session| s.refresh_token().map(|t| t.raw().expose().to_owned());
+        let same_lineage = same_user && raw(&stored) == raw(old);
+        if same_lineage
+            && stored.id_token().raw().expose() == old.id_token().raw().expose()
+            && stored.access_token().raw().expose() == old.access_token().raw().expose()
+        {
+            return Followed::Unchanged;
+        }
+        tracing::debug!(
+            same_user,
+            "the stored session was changed by another user of the store: following it"
+        );
+        let mut state = self.write();
+        if !same_lineage {
+            state.generation += 1;
+            state.user = loaded.user;
+        }
+        state.username = Some(username.clone());
+        state.session = Some(Arc::clone(&stored));
+        Followed::Adopted {
+            generation: state.generation,
+            username,
+            session: stored,
+        }
+    }
+
+    /// Signs this process out after the store said the session ended elsewhere.
+    fn ended_elsewhere(&self) -> Error {
+        self.emit(AuthEvent::SignOut { global: false });
+        Error::NotSignedIn
+    }
+
+    /// One refresh: `InitiateAuth(REFRESH_TOKEN_AUTH)`, shared by every waiter. Runs in its
+    /// own task (see [`Inflight`]).
     async fn refresh(self: Arc<Self>, forced: bool) -> Result<Arc<Session>, Error> {
         let span = tracing::debug_span!("userpool.refresh_session", forced);
         async move {
-            let (generation, username, old) = {
+            let (mut generation, mut username, old) = {
                 let state = self.read();
                 (
                     state.generation,
@@ -467,21 +738,41 @@ impl Inner {
                     state.session.clone(),
                 )
             };
-            let Some(old) = old else {
+            let Some(mut old) = old else {
                 return Err(self.no_session_error());
             };
             if !forced && old.is_valid_at(self.now_secs(), self.config.margin_secs) {
                 // Refreshed by a call that finished just before this one started.
                 return Ok(old);
             }
-            let Some(refresh_token) = old.refresh_token() else {
+            match self.follow_store(generation, &old).await {
+                Followed::Unchanged => {}
+                Followed::Adopted {
+                    generation: g,
+                    username: u,
+                    session,
+                } => {
+                    if !forced && session.is_valid_at(self.now_secs(), self.config.margin_secs) {
+                        return Ok(session);
+                    }
+                    (generation, username, old) = (g, Some(u), session);
+                }
+                Followed::Ended => return Err(self.ended_elsewhere()),
+                Followed::Superseded => {
+                    return match self.cached_session(self.now_secs()) {
+                        Some(current) => Ok(current),
+                        None => Err(self.no_session_error()),
+                    };
+                }
+            }
+            let Some(refresh_token) = old.refresh_token().cloned() else {
                 if forced {
                     return Ok(old);
                 }
                 // Nothing can renew this session: it is over.
                 let error = Error::NotSignedIn;
                 tracing::debug!("the session expired and has no refresh token");
-                let cleared = self.clear_local(Some(generation)).await;
+                let cleared = self.clear_locked_detached(generation, None).await;
                 self.emit(AuthEvent::TokenRefreshFailure {
                     error: error.clone(),
                 });
@@ -514,21 +805,42 @@ impl Inner {
                 Ok((id, access, rotated)) => {
                     let rotated_now = rotated.is_some();
                     let session = Arc::new(old.refreshed(id, access, rotated, self.now_secs()));
-                    if !self.install_refreshed(generation, &username, &session).await {
-                        // Signed out, or another user signed in, meanwhile.
-                        return match self.cached_session(self.now_secs()) {
-                            Some(current) => Ok(current),
-                            None => Err(self.no_session_error()),
-                        };
+                    match self
+                        .install_refreshed(generation, &username, &old, &session)
+                        .await
+                    {
+                        Installed::Yes => {}
+                        Installed::Superseded => {
+                            // Signed out, or another user signed in, meanwhile.
+                            return match self.cached_session(self.now_secs()) {
+                                Some(current) => Ok(current),
+                                None => Err(self.no_session_error()),
+                            };
+                        }
+                        Installed::StoreChanged => {
+                            return match self.follow_store(generation, &old).await {
+                                Followed::Adopted { session, .. } => Ok(session),
+                                Followed::Ended => Err(self.ended_elsewhere()),
+                                Followed::Unchanged | Followed::Superseded => {
+                                    match self.cached_session(self.now_secs()) {
+                                        Some(current) => Ok(current),
+                                        None => Err(self.no_session_error()),
+                                    }
+                                }
+                            };
+                        }
                     }
                     tracing::debug!(rotated = rotated_now, "session refreshed");
                     self.emit(AuthEvent::TokenRefresh);
                     Ok(session)
                 }
-                Err(error) if error.is_not_authorized() => {
-                    // The server no longer accepts the refresh token: the user is signed out.
-                    tracing::debug!(error = %error, "the refresh token was rejected: signing out");
-                    let cleared = match self.clear_local(Some(generation)).await {
+                Err(error) if error.ends_session() => {
+                    // The refresh token can never work again: the user is signed out.
+                    tracing::debug!(error = %error, "the refresh token was refused for good: signing out");
+                    let cleared = match self
+                        .clear_locked_detached(generation, Some(refresh_token))
+                        .await
+                    {
                         Ok(cleared) => cleared,
                         Err(e) => {
                             tracing::warn!(error = %e, "removing the rejected session from storage failed");
@@ -557,45 +869,55 @@ impl Inner {
         .await
     }
 
-    /// Stores and installs a refreshed session, unless the generation changed. A storage
+    /// [`Inner::clear_locked`] from inside the refresh's own task (which a dropped caller
+    /// cannot stop), taking the write lock.
+    async fn clear_locked_detached(
+        &self,
+        generation: u64,
+        rejected: Option<RefreshToken>,
+    ) -> Result<bool, Error> {
+        let _write = self.write_lock.lock().await;
+        self.clear_locked(Some(generation), rejected.as_ref()).await
+    }
+
+    /// Stores and installs a refreshed session, if this process did not sign in or out
+    /// meanwhile and the store still holds the session that was refreshed. A storage
     /// failure is logged: the session stays usable in memory.
     async fn install_refreshed(
         &self,
         generation: u64,
         username: &Option<Username>,
+        old: &Session,
         session: &Arc<Session>,
-    ) -> bool {
+    ) -> Installed {
         let _write = self.write_lock.lock().await;
         if self.read().generation != generation {
-            return false;
+            return Installed::Superseded;
         }
         if let Some(username) = username {
-            // The whole session (as the reference does): after a corrupt store was
-            // cleared, the new file still holds a complete session.
             let last = self.keys.last_auth_user();
             let keys = self.keys.user(username.as_str());
-            let (id_key, access_key, refresh_key, drift_key) = (
-                keys.id_token(),
-                keys.access_token(),
-                keys.refresh_token(),
-                keys.clock_drift(),
+            let fallback = self.session_batch(
+                Batch::new().set(last.clone(), username.as_str()),
+                username,
+                session,
             );
-            let drift = session.clock_drift().to_stored();
-            let mut entries: Vec<(&str, &str)> = vec![
-                (&last, username.as_str()),
-                (&id_key, session.id_token().raw().expose()),
-                (&access_key, session.access_token().raw().expose()),
-                (&drift_key, &drift),
-            ];
-            if let Some(rt) = session.refresh_token() {
-                entries.push((&refresh_key, rt.raw().expose()));
+            let mut batch = self
+                .session_batch(Batch::new(), username, session)
+                .expect(last, Some(username.as_str()));
+            if let Some(rt) = old.refresh_token() {
+                batch = batch.expect(keys.refresh_token(), Some(rt.raw().expose()));
             }
-            if let Err(e) = self.write_entries(&entries, &[], true).await {
-                tracing::warn!(error = %e, "storing the refreshed session failed; it is kept in memory");
+            match self.apply_or_recover(&batch, &fallback).await {
+                Ok(true) => {}
+                Ok(false) => return Installed::StoreChanged,
+                Err(e) => {
+                    tracing::warn!(error = %e, "storing the refreshed session failed; it is kept in memory");
+                }
             }
         }
         self.write().session = Some(Arc::clone(session));
-        true
+        Installed::Yes
     }
 
     // ---------------------------------------------------------------- the user
@@ -612,7 +934,7 @@ impl Inner {
         let this = Arc::clone(self);
         let user = self
             .user_fetch
-            .run(true, move || this.fetch_user().boxed())
+            .run(true, "fetch the user", move || this.fetch_user().boxed())
             .await?;
         if bypass_cache && let Err(e) = self.force_refresh(true).await {
             tracing::debug!(error = %e, "refreshing the session after fetching the user failed");
@@ -621,7 +943,7 @@ impl Inner {
     }
 
     /// One `GetUser`, shared by every waiter; the answer is cached in memory and stored
-    /// as `userData`.
+    /// as `userData` (only while the store still names this user).
     async fn fetch_user(self: Arc<Self>) -> Result<Arc<User>, Error> {
         let span = tracing::debug_span!("userpool.get_user");
         async move {
@@ -643,11 +965,14 @@ impl Inner {
             };
             if let Some(username) = username {
                 let key = self.keys.user(username.as_str()).user_data();
-                if let Err(e) = self
-                    .write_entries(&[(&key, &user.to_user_data())], &[], false)
-                    .await
-                {
-                    tracing::warn!(error = %e, "storing userData failed; it is kept in memory");
+                let batch = Batch::new()
+                    .expect(self.keys.last_auth_user(), Some(username.as_str()))
+                    .set(key, &user.to_user_data());
+                match self.storage.apply(&batch).await {
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "storing userData failed; it is kept in memory")
+                    }
                 }
             }
             self.write().user = Some(Arc::clone(&user));
@@ -658,18 +983,26 @@ impl Inner {
     }
 
     /// Forgets the cached user (memory and `userData`).
-    pub(crate) async fn invalidate_user(&self) {
-        let _write = self.write_lock.lock().await;
-        let username = {
-            let mut state = self.write();
-            state.user = None;
-            state.username.clone()
-        };
-        if let Some(username) = username {
-            let key = self.keys.user(username.as_str()).user_data();
-            if let Err(e) = self.storage.remove(&key).await {
-                tracing::warn!(error = %e, "removing the stale userData failed");
+    pub(crate) async fn invalidate_user(self: &Arc<Self>) {
+        let this = Arc::clone(self);
+        let done = detached("forget the cached user", async move {
+            let _write = this.write_lock.lock().await;
+            let username = {
+                let mut state = this.write();
+                state.user = None;
+                state.username.clone()
+            };
+            if let Some(username) = username {
+                let key = this.keys.user(username.as_str()).user_data();
+                if let Err(e) = this.storage.remove(&key).await {
+                    tracing::warn!(error = %e, "removing the stale userData failed");
+                }
             }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "forgetting the cached user failed");
         }
     }
 
@@ -681,7 +1014,7 @@ impl Inner {
         let this = Arc::clone(self);
         if let Err(e) = self
             .user_fetch
-            .run(false, move || this.fetch_user().boxed())
+            .run(false, "fetch the user", move || this.fetch_user().boxed())
             .await
         {
             tracing::debug!(error = %e, "reloading the user failed");

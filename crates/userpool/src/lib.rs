@@ -59,7 +59,9 @@
 //! optionally: the app client secret, the region (default: the region part of the pool
 //! id), an endpoint override (a local user pool, a proxy), the [`Storage`] (default
 //! [`MemoryStore`]), the sign-in flow (default SRP; [`AuthFlow::UserPassword`] on
-//! request), the refresh margin (default 5 s), the [`RetryPolicy`], a [`Hub`] to share, a
+//! request), the refresh margin (default 5 s), the [`RetryPolicy`], the deadline of an
+//! operation (default 30 s, retries included; [`Error::Timeout`] past it), the
+//! [`ClockDriftFormat`] of a store shared with Amplify v6, a [`Hub`] to share, a
 //! [`Transport`] to replace the AWS SDK one, and a [`Clock`]. See [`AuthBuilder`].
 //!
 //! `build` emits `configured`. Nothing is read or sent until the first operation.
@@ -164,10 +166,22 @@
 //!   faults, network), a few times with backoff ([`RetryPolicy`]); `NotAuthorized` never
 //!   is. Calls that cannot safely be repeated (a code, a challenge answer, a password
 //!   change) are retried only after throttling.
-//! - A network failure during a refresh leaves the user signed in: the error is returned
-//!   and the next call tries again. Only when the server rejects the refresh token
-//!   (`NotAuthorized`) is the session removed, with `tokenRefresh_failure` then
-//!   `signOut`.
+//! - A network failure, throttling or a service fault during a refresh leaves the user
+//!   signed in: the error is returned and the next call tries again. Only an answer that
+//!   means the refresh token can never work again ([`Error::ends_session`]: rejected,
+//!   user deleted, password reset required, app client or pool gone) removes the session,
+//!   with `tokenRefresh_failure` then `signOut`.
+//! - Every operation has one deadline ([`AuthBuilder::deadline`]) covering its retries,
+//!   back-off and storage waits; past it, [`Error::Timeout`], with the session kept.
+//! - A caller that is dropped mid-call (a `timeout`, a web handler whose client went away)
+//!   stops waiting, not the work: refreshes, the user fetch and every change of the stored
+//!   session run in tasks of their own, so no lock is left held and no change half made. A
+//!   panic in a custom [`Storage`] or [`Transport`] fails that one call
+//!   ([`Error::Panicked`]). A Tokio runtime is required.
+//! - Processes that share a store (a [`FileStore`]) share the session: it is read and
+//!   changed as one unit ([`Storage::get_many`], [`Storage::apply`]), and read again
+//!   before each refresh, so a refresh never brings back a session another process signed
+//!   out, and follows one it refreshed or signed in.
 //! - A sign-in waiting for a challenge answer is not a signed-in user:
 //!   [`Error::SignInPending`].
 //!
@@ -188,7 +202,7 @@
 //! `UserNotConfirmed`, `UsernameExists`, `TooManyRequests`, …) and variants for this
 //! side of the wire: `InvalidInput` (rejected before sending), `NotSignedIn`,
 //! `SignInPending`, `MalformedToken`, `MalformedResponse`, `Network`, `Storage`, `Srp`,
-//! `Config`. Errors are `Clone`: a failed refresh is handed to every waiter. Foreign
+//! `Config`, `Timeout`, `Panicked`. Errors are `Clone`: a failed refresh is handed to every waiter. Foreign
 //! errors are reachable through [`std::error::Error::source`] only.
 //!
 //! # Custom transports and tests
@@ -230,6 +244,7 @@
 mod auth;
 mod challenge;
 mod config;
+mod detach;
 mod inflight;
 mod inner;
 mod options;
@@ -239,14 +254,16 @@ mod retry;
 mod tests;
 
 pub use auth::{Auth, SignInResult};
-pub use config::{AuthBuilder, Clock, DEFAULT_REFRESH_MARGIN, RetryPolicy, SystemClock};
+pub use config::{
+    AuthBuilder, Clock, DEFAULT_DEADLINE, DEFAULT_REFRESH_MARGIN, RetryPolicy, SystemClock,
+};
 pub use options::{
     ConfirmSignUpOptions, RequestOptions, SignInOptions, SignOutOptions, SignUpOptions,
 };
 
 pub use userpool_hub::{Hub, Listener, Subscription};
 pub use userpool_storage::{
-    FileStore, Keys, MemoryStore, Storage, StorageError, UserKeys, store as storage,
+    Batch, FileStore, Keys, MemoryStore, Storage, StorageError, UserKeys, store as storage,
 };
 pub use userpool_transport::{
     AuthAnswer, AuthTokens, Challenge, ChallengeAnswer, ChallengeResponse, ClientMetadata,
@@ -255,8 +272,9 @@ pub use userpool_transport::{
 pub use userpool_types::{
     AUTH_CHANNEL, AccessToken, AttributeName, AttributeUpdateResult, AttributeUpdateResults,
     Attributes, AuthEvent, AuthFlow, ChallengeName, Claims, ClientId, ClientSecret, ClockDrift,
-    Code, CodeDeliveryDetails, DeliveryMedium, Error, IdToken, NextStep, Password, RefreshToken,
-    Result, STANDARD_ATTRIBUTES, SecretString, Session, SignUpResult, User, UserPoolId, Username,
+    ClockDriftFormat, Code, CodeDeliveryDetails, DeliveryMedium, Error, IdToken, NextStep,
+    Password, RefreshToken, Result, STANDARD_ATTRIBUTES, SecretString, Session, SignUpResult, User,
+    UserPoolId, Username,
 };
 
 /// The async-trait attribute, for implementing [`Storage`] or [`Transport`] without adding

@@ -5,6 +5,8 @@ use std::future::Future;
 use std::hash::BuildHasher as _;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
+
 use userpool_types::Error;
 
 use crate::RetryPolicy;
@@ -51,7 +53,14 @@ where
 {
     let mut retry = 0u32;
     loop {
-        match call().await {
+        // A custom transport that panics fails this call with a typed error instead of
+        // unwinding through the caller.
+        let attempt = std::panic::AssertUnwindSafe(call()).catch_unwind().await;
+        let attempt = attempt.unwrap_or_else(|_| {
+            tracing::error!(operation, "the transport panicked");
+            Err(Error::Panicked { operation })
+        });
+        match attempt {
             Err(error) if retry + 1 < policy.max_attempts() && should_retry(replay, &error) => {
                 let delay = jittered(policy.delay(retry));
                 tracing::debug!(

@@ -8,6 +8,7 @@
 mod attributes;
 mod concurrency;
 mod config;
+mod hardening;
 mod passwords;
 mod security;
 mod session;

@@ -381,13 +381,14 @@ async fn clock_drift_is_measured_stored_in_seconds_and_used() {
 #[tokio::test]
 async fn a_drift_stored_in_milliseconds_is_read() {
     let store = MemoryStore::new();
-    // Written by a v6-style writer: 1 000 000 ms = 1000 s.
+    // Written by Amplify v6, whose cacheCognitoTokens stores `iat·1000 − Date.now()`: a
+    // local clock 1000 s ahead of the server writes −1 000 000.
     let t = Tok {
         iat: T0 - 1000,
         exp: T0 - 1000 + HOUR,
         ..Tok::default()
     };
-    seed(&store, &t, "1000000").await;
+    seed(&store, &t, "-1000000").await;
     let clock = TestClock::new(T0 + HOUR - 10);
     let auth = builder(mock(), &clock)
         .storage(Arc::new(store))
@@ -415,4 +416,50 @@ async fn a_refresh_for_a_restored_session_sends_the_stored_username() {
         auth.current_session().await.unwrap().access_token().exp(),
         T0 + 2 * HOUR
     );
+}
+
+/// An Amplify v6 drift under one second cannot be told from v5 seconds by its value: the
+/// application says which format its store holds.
+#[tokio::test]
+async fn an_amplify_v6_store_is_read_in_its_own_format() {
+    let t = Tok::default();
+    // 200 s before the tokens expire; v6 wrote a drift of 0.4 s (local ahead).
+    let clock = TestClock::new(T0 + HOUR - 200);
+    let store = MemoryStore::new();
+    seed(&store, &t, "-400").await;
+    let auth = builder(mock(), &clock)
+        .storage(Arc::new(store.clone()))
+        .clock_drift_format(crate::ClockDriftFormat::AmplifyV6)
+        .build()
+        .unwrap();
+    let s = auth.current_session().await.unwrap();
+    assert_eq!(s.clock_drift().seconds(), 0);
+    // Read as seconds, the same value is 400 s of drift: the session looks expired and a
+    // refresh is attempted (the mock has none to give).
+    let auth = builder(mock(), &clock)
+        .storage(Arc::new(store.clone()))
+        .retry(crate::RetryPolicy::none())
+        .build()
+        .unwrap();
+    assert!(auth.current_session().await.is_err());
+    // Written back in v6's format after a sign-in through a v6-format client.
+    let keys = Keys::new(CLIENT);
+    let mut m = mock();
+    m.expect_initiate_auth().returning(|_, _| {
+        Ok(answer(&Tok {
+            iat: T0 + HOUR - 230,
+            exp: T0 + 2 * HOUR,
+            ..Tok::default()
+        }))
+    });
+    let auth = builder(m, &clock)
+        .storage(Arc::new(store.clone()))
+        .clock_drift_format(crate::ClockDriftFormat::AmplifyV6)
+        .auth_flow(crate::AuthFlow::UserPassword)
+        .build()
+        .unwrap();
+    auth.sign_in(TYPED, "Pa55word!").await.unwrap();
+    let drift = store.get(&keys.user(USER_ID).clock_drift()).await.unwrap();
+    // Local is 30 s ahead of the server's iat: v6 writes iat − now = −30 000 ms.
+    assert_eq!(drift.as_deref(), Some("-30000"));
 }
