@@ -219,6 +219,40 @@ pub(crate) fn check_write(
     Ok(())
 }
 
+/// Checks attributes a call wants to write, like [`check_write`], and puts their values in
+/// the form they are stored in: Boolean values (`email_verified`, `phone_number_verified`,
+/// Boolean custom attributes) are read as Cognito reads them, `true` or `false` in any
+/// case, and kept in lower case, which is what every reader (`AdminGetUser`, the id
+/// token, alias and verification rules) then sees.
+pub(crate) fn accept_write(
+    schema: &[AttrDef],
+    attrs: &mut [(String, String)],
+    kind: WriteKind,
+    client: Option<&ClientConfig>,
+) -> Result<(), ApiError> {
+    check_write(schema, attrs, kind, client)?;
+    for (name, value) in attrs.iter_mut() {
+        let is_boolean = schema
+            .iter()
+            .any(|d| &d.name == name && d.data_type == AttributeType::Boolean);
+        if is_boolean && let Some(b) = boolean(value) {
+            *value = b.to_string();
+        }
+    }
+    Ok(())
+}
+
+/// A Boolean attribute value: `true` or `false`, in any case.
+fn boolean(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Required attributes missing from a new user.
 pub(crate) fn check_required(
     schema: &[AttrDef],
@@ -255,7 +289,7 @@ fn check_value(def: &AttrDef, value: &str) -> Result<(), ApiError> {
             }
         }
         AttributeType::Boolean => {
-            if value != "true" && value != "false" {
+            if boolean(value).is_none() {
                 return Err(schema_error(&def.name, "Boolean must be true or false."));
             }
         }
@@ -359,5 +393,31 @@ mod tests {
             "NotAuthorizedException"
         );
         assert!(check_write(&s, &verified, WriteKind::AdminUpdate, None).is_ok());
+    }
+
+    #[test]
+    fn booleans_are_read_in_any_case_and_kept_in_lower_case() {
+        let mut c = PoolConfig::new("p");
+        c.custom_attributes.push(CustomAttribute {
+            name: "beta".into(),
+            data_type: AttributeType::Boolean,
+            ..CustomAttribute::default()
+        });
+        let s = schema(&c);
+        let mut attrs = vec![
+            ("email_verified".to_owned(), "True".to_owned()),
+            ("phone_number_verified".to_owned(), "FALSE".to_owned()),
+            ("custom:beta".to_owned(), "tRUE".to_owned()),
+            ("name".to_owned(), "True".to_owned()),
+        ];
+        accept_write(&s, &mut attrs, WriteKind::AdminCreate, None).unwrap();
+        let values: Vec<&str> = attrs.iter().map(|(_, v)| v.as_str()).collect();
+        // Strings keep their case.
+        assert_eq!(values, ["true", "false", "true", "True"]);
+        for bad in ["yes", "1", "t", "true ", ""] {
+            let mut attrs = vec![("custom:beta".to_owned(), bad.to_owned())];
+            let e = accept_write(&s, &mut attrs, WriteKind::AdminUpdate, None).unwrap_err();
+            assert_eq!(e.kind(), "InvalidParameterException", "{bad:?}");
+        }
     }
 }

@@ -26,10 +26,45 @@
 //! # let _ = code; Ok(()) }
 //! ```
 //!
-//! As a program: `userpool-local [--host 127.0.0.1] [--port 9229] [--data DIR | --in-memory]`
-//! or `userpool local ...` (the `userpool` command of `userpool-cli`). Both print
-//! `userpool-local listening on http://127.0.0.1:9229` and serve until Ctrl-C or SIGTERM.
-//! The default bind address is loopback only. Both call [`serve`].
+//! As a program: `userpool-local [--host 127.0.0.1] [--port 9229] [--data DIR | --in-memory]
+//! [--allow-origin ORIGIN]... [--allow-host NAME]... [--admin-access-key-id ID
+//! --admin-secret-access-key SECRET]` or `userpool local ...` (the `userpool` command of
+//! `userpool-cli`). Both print `userpool-local listening on http://127.0.0.1:9229` and serve
+//! until Ctrl-C or SIGTERM. The default bind address is loopback only. Both call [`serve`].
+//!
+//! # Security of the local pool
+//!
+//! Any web page open in the developer's browser can send requests to the server, so:
+//!
+//! - **Browser origins.** Public operations (those Cognito serves without SigV4) answer
+//!   every origin with `Access-Control-Allow-Origin: *`, as Cognito does. Admin operations
+//!   (names starting with `Admin`, the pool and client control plane, unknown names) and
+//!   `GET /_local/outbox` refuse browser requests (an `Origin` header, or `Sec-Fetch-Site`
+//!   `cross-site`/`same-site`) with `403 AccessDeniedException` unless the origin is
+//!   allowed ([`LocalPoolBuilder::allow_origin`], `--allow-origin`). Preflights never
+//!   offer the SigV4 headers to an origin that is not allowed. SDKs and curl send no
+//!   `Origin` and are not affected.
+//! - **DNS rebinding.** A request whose `Host` is not an IP address, `localhost`,
+//!   `*.localhost` or a name allowed with [`LocalPoolBuilder::allow_host`] (`--allow-host`)
+//!   is refused with 403.
+//! - **SigV4.** With [`LocalPoolBuilder::admin_credentials`] (`--admin-access-key-id`,
+//!   `--admin-secret-access-key`, or `USERPOOL_LOCAL_ADMIN_*` in the environment), admin
+//!   calls must carry a valid AWS Signature Version 4 made with that key (service
+//!   `cognito-idp`, any region, 15 minutes of clock skew), refused as AWS refuses them
+//!   (`MissingAuthenticationTokenException`, `UnrecognizedClientException`,
+//!   `InvalidSignatureException`, `IncompleteSignatureException`). Without a key, admin
+//!   calls accept any credentials.
+//! - **Slow or large requests.** Headers and bodies must arrive within 30 s each
+//!   ([`LocalPoolBuilder::read_timeouts`]); a body over 256 KiB gets `413` after the rest
+//!   (up to 32 MiB) is read and discarded, so clients that write the whole body first get
+//!   the JSON error.
+//! - **Sign-ins in progress** are bounded per user (a new one evicts the user's oldest),
+//!   per app client, in count and in bytes ([`PendingLimits`]); the fake challenge of an
+//!   unknown user stores nothing.
+//! - **Pruning.** Expired sessions, spent codes and expired sign-ins are forgotten every
+//!   minute while the server runs ([`LocalPoolBuilder::prune_interval`]).
+//!
+//! `docs/local-pool.md` says all of it in detail.
 //!
 //! # What is faithful
 //!
@@ -48,7 +83,11 @@
 //!   original value until verified**.
 //! - **Codes**: 6 random digits, single use, expiring (sign-up 24 h, others 1 h), limited
 //!   guesses and requests (LimitExceededException). **Lockout** after 5 wrong passwords
-//!   ("Password attempts exceeded"), doubling from 1 s up to 15 min.
+//!   ("Password attempts exceeded"), doubling from 1 s up to 15 min; attempts during a lock
+//!   are refused and not counted, wrong previous passwords of ChangePassword count too. Each
+//!   attempt is decided and recorded in one transaction, and a sign-in that raced a
+//!   password change, reset, global sign-out or disabling gets no session (see
+//!   `docs/local-pool.md`, "Passwords, lockout and races").
 //! - **Tokens**: RS256 JWTs signed with a 2048-bit key per pool (`kid`, JWKS at
 //!   `/<poolId>/.well-known/jwks.json`), Cognito's claims, `iss` = this server's URL + `/` +
 //!   pool id, validity from the app client. Refresh tokens are opaque and stored only as a
@@ -60,7 +99,9 @@
 //! - **Durable**: with a data directory, SQLite in WAL mode with `synchronous = NORMAL`; an
 //!   acknowledged write survives a crash or `kill -9` of the process (see
 //!   [`LocalPoolBuilder::data_dir`]). Database work runs on `spawn_blocking` with one writer
-//!   and a few reader connections; hashing and signing never happen under a lock.
+//!   and a few reader connections; SRP, password checks, verifiers and RS256 signing run
+//!   on the blocking threads too, at most one per core, never under a lock, so they never
+//!   stall the runtime's worker threads.
 //!
 //! Checked against stock clients: the AWS SDK for Rust and boto3 (tests), and
 //! amazon-cognito-identity-js 6.3.21 (`tests/peer/js_flow.js`: SRP sign-in, wrong password,
@@ -68,8 +109,8 @@
 //!
 //! # What is not
 //!
-//! - **Admin calls accept any credentials.** Stock SDKs sign admin operations with SigV4; the
-//!   local pool does not check signatures, so any access key works. Keep it on loopback.
+//! - **Admin calls accept any credentials** unless an admin key is configured (see above).
+//!   Keep the server on loopback otherwise.
 //! - **Codes are logged.** Nothing is ever sent: every message goes to the [`Outbox`]
 //!   (`LocalPool::outbox()`, `GET /_local/outbox?pool=&username=`) and to the log at info
 //!   level, code included, on purpose.
@@ -81,21 +122,26 @@
 //!
 //! # Module map
 //!
-//! `server` (HTTP and error answers) → `ops` (one function per operation) → `store`
-//! (SQLite), with `tokens` (keys, JWTs), `srp_glue` + `srp_state` (SRP and pending
-//! sign-ins), `outbox`, `attributes` (schema), `password` (policy), `config` (pool and client
-//! settings), `protocol` (JSON member access), `error`.
+//! `server` (accept loop, HTTP and error answers) with `guard` (public vs admin operations,
+//! origins, hosts) and `sigv4` (signature checks) → `ops` (one function per operation) →
+//! `store` (SQLite), with `tokens` (keys, JWTs), `srp_glue` + `srp_state` (SRP and pending
+//! sign-ins), `janitor` (pruning while running), `outbox`, `attributes` (schema),
+//! `password` (policy), `config` (pool and client settings), `protocol` (JSON member
+//! access), `error`.
 
 #![warn(missing_docs)]
 
 mod attributes;
 mod config;
 mod error;
+mod guard;
+mod janitor;
 mod ops;
 mod outbox;
 mod password;
 mod protocol;
 mod server;
+mod sigv4;
 mod srp_glue;
 mod srp_state;
 mod state;
@@ -106,6 +152,7 @@ mod util;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use config::{
     AttributeType, ClientConfig, ClientInfo, CustomAttribute, Limits, PasswordPolicy, PoolConfig,
@@ -113,8 +160,17 @@ pub use config::{
 };
 pub use error::{ApiError, Error, Result};
 pub use outbox::{Medium, Outbox, OutboxRecord, Purpose};
+pub use srp_state::{PendingLimits, PendingStats};
 
-use state::State;
+use state::{Access, State};
+
+/// Default time a client has to send a request's headers (also how long an idle
+/// keep-alive connection stays open).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a client has to send a request's body once its headers are in.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default period of the sweep that forgets expired sessions, codes and sign-ins.
+pub const DEFAULT_PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Builder of a [`LocalPool`].
 #[derive(Debug, Clone)]
@@ -123,6 +179,13 @@ pub struct LocalPoolBuilder {
     bind: SocketAddr,
     limits: Limits,
     region: String,
+    pending_limits: PendingLimits,
+    allow_origins: Vec<String>,
+    allow_hosts: Vec<String>,
+    admin_key: Option<sigv4::AdminKey>,
+    header_timeout: Duration,
+    body_timeout: Duration,
+    prune_interval: Duration,
 }
 
 impl Default for LocalPoolBuilder {
@@ -132,6 +195,13 @@ impl Default for LocalPoolBuilder {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             limits: Limits::default(),
             region: "us-east-1".to_owned(),
+            pending_limits: PendingLimits::default(),
+            allow_origins: Vec::new(),
+            allow_hosts: Vec::new(),
+            admin_key: None,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            prune_interval: DEFAULT_PRUNE_INTERVAL,
         }
     }
 }
@@ -172,17 +242,96 @@ impl LocalPoolBuilder {
         self
     }
 
+    /// Bounds of the sign-ins kept in progress (default: 10 per user, 10,000 per app
+    /// client, 100,000 and 64 MiB in all).
+    pub fn pending_limits(mut self, limits: PendingLimits) -> Self {
+        self.pending_limits = limits;
+        self
+    }
+
+    /// Lets pages from a browser origin (`scheme://host[:port]`, e.g.
+    /// `http://localhost:3000`; `*` for any) call admin operations and read the outbox.
+    /// Without it, browser requests (those with an `Origin` header) to admin operations and
+    /// `/_local/outbox` are refused with 403; public operations are open to every origin,
+    /// as in Cognito. Checked by [`Self::start`].
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allow_origins.push(origin.into());
+        self
+    }
+
+    /// Serves a host name besides IP addresses, `localhost` and `*.localhost` (`*` for
+    /// any). A request whose `Host` names anything else is refused with 403, which defeats
+    /// DNS rebinding. Checked by [`Self::start`].
+    pub fn allow_host(mut self, name: impl Into<String>) -> Self {
+        self.allow_hosts.push(name.into());
+        self
+    }
+
+    /// Requires admin operations to carry a valid AWS SigV4 signature made with this access
+    /// key (service `cognito-idp`, any region, `X-Amz-Date` within 15 minutes). Without
+    /// it, admin calls are accepted with any credentials or none.
+    pub fn admin_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> Self {
+        self.admin_key = Some(sigv4::AdminKey::new(
+            access_key_id.into(),
+            secret_access_key.into(),
+        ));
+        self
+    }
+
+    /// How long a client may take to send a request's headers (default 30 s; also the
+    /// idle time after which a keep-alive connection is closed) and its body (default 30
+    /// s). A connection that is too slow is closed; other clients are not held up.
+    pub fn read_timeouts(mut self, header: Duration, body: Duration) -> Self {
+        self.header_timeout = header;
+        self.body_timeout = body;
+        self
+    }
+
+    /// How often expired sessions (refresh tokens), spent codes and expired sign-ins in
+    /// progress are forgotten while the server runs (default every minute).
+    pub fn prune_interval(mut self, every: Duration) -> Self {
+        self.prune_interval = every;
+        self
+    }
+
     /// Opens the store, binds the address and starts serving.
     pub async fn start(self) -> Result<LocalPool> {
+        let guard =
+            guard::Guard::new(&self.allow_origins, &self.allow_hosts).map_err(Error::Config)?;
+        if self.header_timeout.is_zero() || self.body_timeout.is_zero() {
+            return Err(Error::Config("read timeouts must be above zero".to_owned()));
+        }
+        if self.prune_interval.is_zero() {
+            return Err(Error::Config(
+                "the prune interval must be above zero".to_owned(),
+            ));
+        }
+        if let Some(key) = &self.admin_key
+            && key.access_key_id.is_empty()
+        {
+            return Err(Error::Config("the admin access key id is empty".to_owned()));
+        }
+        let access = Access {
+            guard,
+            admin_key: self.admin_key,
+            body_timeout: self.body_timeout,
+        };
         let dir = self.data_dir.clone();
         let store = tokio::task::spawn_blocking(move || store::Store::open(dir.as_deref()))
             .await
             .map_err(|e| Error::Storage(e.to_string()))??;
-        let state = Arc::new(State::new(store, self.limits, self.region));
-        state
-            .store
-            .write(|c| store::prune_sessions(c, util::now_ms()))
-            .await?;
+        let state = Arc::new(State::new(
+            store,
+            self.limits,
+            self.region,
+            self.pending_limits,
+            access,
+        )?);
+        janitor::prune_once(&state).await?;
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         let host = match addr.ip() {
@@ -192,22 +341,23 @@ impl LocalPoolBuilder {
         };
         let endpoint = format!("http://{host}:{}", addr.port());
         state.set_base_url(endpoint.clone());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let app = server::router(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(server::serve(
+            listener,
+            app,
+            self.header_timeout,
+            stop_rx.clone(),
+        ));
+        let janitor = tokio::spawn(janitor::run(state.clone(), self.prune_interval, stop_rx));
         tracing::debug!(%endpoint, "local user pool started");
         Ok(LocalPool {
             state,
             endpoint,
             addr,
-            shutdown: Some(tx),
+            shutdown: Some(stop_tx),
             task: Some(task),
+            janitor: Some(janitor),
         })
     }
 }
@@ -220,8 +370,9 @@ pub struct LocalPool {
     state: Arc<State>,
     endpoint: String,
     addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    janitor: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl LocalPool {
@@ -310,10 +461,23 @@ impl LocalPool {
         self.state.outbox.latest_code(pool_id, username)
     }
 
+    /// How many sign-ins are in progress and the bytes they hold.
+    pub fn pending_stats(&self) -> PendingStats {
+        self.state.pending.stats()
+    }
+
+    /// Pending SRP attempts of one user (by `sub`).
+    pub fn pending_srp_attempts_of(&self, pool_id: &str, sub: &str) -> usize {
+        self.state.pending.srp_attempts_of(pool_id, sub)
+    }
+
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn shutdown(mut self) -> Result<()> {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
+        }
+        if let Some(janitor) = self.janitor.take() {
+            let _ = janitor.await;
         }
         if let Some(task) = self.task.take() {
             match task.await {
@@ -323,17 +487,52 @@ impl LocalPool {
         }
         Ok(())
     }
+
+    #[cfg(test)]
+    pub(crate) fn state(&self) -> &Arc<State> {
+        &self.state
+    }
 }
 
 impl Drop for LocalPool {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
     }
 }
 
-/// How the server program runs: `--host`, `--port`, `--data DIR` or `--in-memory`.
+/// A secret given on the command line or in the environment (the admin secret access key).
+/// `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminSecret(String);
+
+impl AdminSecret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AdminSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminSecret(<redacted>)")
+    }
+}
+
+/// The environment variable read for `--admin-access-key-id` when the flag is absent.
+pub const ENV_ADMIN_ACCESS_KEY_ID: &str = "USERPOOL_LOCAL_ADMIN_ACCESS_KEY_ID";
+/// The environment variable read for `--admin-secret-access-key` when the flag is absent
+/// (better than the flag: command lines are visible to every user of the machine).
+pub const ENV_ADMIN_SECRET_ACCESS_KEY: &str = "USERPOOL_LOCAL_ADMIN_SECRET_ACCESS_KEY";
+
+/// How the server program runs: `--host`, `--port`, `--data DIR` or `--in-memory`, the
+/// allowed browser origins and host names, the admin access key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeOptions {
     /// Address to bind (default `127.0.0.1`).
@@ -342,6 +541,16 @@ pub struct ServeOptions {
     pub port: u16,
     /// Data directory; `None` keeps everything in memory.
     pub data: Option<PathBuf>,
+    /// Browser origins allowed to call admin operations and read the outbox
+    /// (`--allow-origin`, repeatable; see [`LocalPoolBuilder::allow_origin`]).
+    pub allow_origins: Vec<String>,
+    /// Host names served besides IP addresses and `localhost` (`--allow-host`, repeatable;
+    /// see [`LocalPoolBuilder::allow_host`]).
+    pub allow_hosts: Vec<String>,
+    /// Access key id admin calls must be signed with (`--admin-access-key-id`).
+    pub admin_access_key_id: Option<String>,
+    /// Its secret (`--admin-secret-access-key`).
+    pub admin_secret_access_key: Option<AdminSecret>,
 }
 
 impl Default for ServeOptions {
@@ -350,6 +559,10 @@ impl Default for ServeOptions {
             host: "127.0.0.1".to_owned(),
             port: 9229,
             data: None,
+            allow_origins: Vec::new(),
+            allow_hosts: Vec::new(),
+            admin_access_key_id: None,
+            admin_secret_access_key: None,
         }
     }
 }
@@ -357,8 +570,19 @@ impl Default for ServeOptions {
 /// Usage text of the `userpool-local` program.
 pub const USAGE: &str =
     "usage: userpool-local [--host 127.0.0.1] [--port 9229] [--data DIR | --in-memory]
+                      [--allow-origin ORIGIN]... [--allow-host NAME]...
+                      [--admin-access-key-id ID --admin-secret-access-key SECRET]
 
-A local Amazon Cognito user pool. Admin calls accept any AWS credentials.
+A local Amazon Cognito user pool.
+  --allow-origin ORIGIN   let pages from ORIGIN (e.g. http://localhost:3000, or *) call admin
+                          operations and read the outbox; public operations are open to all
+  --allow-host NAME       serve requests whose Host is NAME (IP addresses and localhost always
+                          are; other names are refused against DNS rebinding; * for any)
+  --admin-access-key-id ID, --admin-secret-access-key SECRET
+                          require admin calls to be SigV4-signed with this key (also from
+                          USERPOOL_LOCAL_ADMIN_ACCESS_KEY_ID and
+                          USERPOOL_LOCAL_ADMIN_SECRET_ACCESS_KEY); without them admin calls
+                          accept any credentials
 Codes that would be emailed or texted are logged and served at GET /_local/outbox.";
 
 impl ServeOptions {
@@ -388,6 +612,15 @@ impl ServeOptions {
                 }
                 "--data" => o.data = Some(PathBuf::from(value("--data")?)),
                 "--in-memory" => in_memory = true,
+                "--allow-origin" => o.allow_origins.push(value("--allow-origin")?),
+                "--allow-host" => o.allow_hosts.push(value("--allow-host")?),
+                "--admin-access-key-id" => {
+                    o.admin_access_key_id = Some(value("--admin-access-key-id")?);
+                }
+                "--admin-secret-access-key" => {
+                    o.admin_secret_access_key =
+                        Some(AdminSecret::new(value("--admin-secret-access-key")?));
+                }
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument: {other}\n\n{USAGE}")),
             }
@@ -398,6 +631,54 @@ impl ServeOptions {
             ));
         }
         Ok(o)
+    }
+
+    /// Fills the admin access key id and secret from [`ENV_ADMIN_ACCESS_KEY_ID`] and
+    /// [`ENV_ADMIN_SECRET_ACCESS_KEY`] (through `lookup`, e.g. `std::env::var(..).ok()`)
+    /// where the command line did not give them.
+    pub fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        if self.admin_access_key_id.is_none() {
+            self.admin_access_key_id = lookup(ENV_ADMIN_ACCESS_KEY_ID).filter(|v| !v.is_empty());
+        }
+        if self.admin_secret_access_key.is_none() {
+            self.admin_secret_access_key = lookup(ENV_ADMIN_SECRET_ACCESS_KEY)
+                .filter(|v| !v.is_empty())
+                .map(AdminSecret::new);
+        }
+        self
+    }
+
+    /// The builder these options describe (bind address, data directory, origins, hosts,
+    /// admin key).
+    pub fn builder(&self) -> Result<LocalPoolBuilder> {
+        let ip: IpAddr = match self.host.as_str() {
+            "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            h => h
+                .parse()
+                .map_err(|_| Error::Config(format!("--host must be an IP address, not {h}")))?,
+        };
+        let mut builder = LocalPool::builder().bind(SocketAddr::new(ip, self.port));
+        if let Some(dir) = &self.data {
+            builder = builder.data_dir(dir);
+        }
+        for o in &self.allow_origins {
+            builder = builder.allow_origin(o);
+        }
+        for h in &self.allow_hosts {
+            builder = builder.allow_host(h);
+        }
+        match (&self.admin_access_key_id, &self.admin_secret_access_key) {
+            (Some(id), Some(secret)) => {
+                builder = builder.admin_credentials(id, secret.expose());
+            }
+            (None, None) => {}
+            _ => {
+                return Err(Error::Config(
+                    "--admin-access-key-id and --admin-secret-access-key go together".to_owned(),
+                ));
+            }
+        }
+        Ok(builder)
     }
 }
 
@@ -412,17 +693,7 @@ pub async fn serve(options: ServeOptions) -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-    let ip: IpAddr = match options.host.as_str() {
-        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        h => h
-            .parse()
-            .map_err(|_| Error::Config(format!("--host must be an IP address, not {h}")))?,
-    };
-    let mut builder = LocalPool::builder().bind(SocketAddr::new(ip, options.port));
-    if let Some(dir) = &options.data {
-        builder = builder.data_dir(dir);
-    }
-    let pool = builder.start().await?;
+    let pool = options.builder()?.start().await?;
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
@@ -432,6 +703,13 @@ pub async fn serve(options: ServeOptions) -> Result<()> {
     match &options.data {
         Some(dir) => tracing::info!(data = %dir.display(), "storing data durably"),
         None => tracing::info!("keeping data in memory (use --data DIR to keep it)"),
+    }
+    match &options.admin_access_key_id {
+        Some(id) => tracing::info!(access_key_id = %id, "admin calls must be SigV4-signed"),
+        None => tracing::info!("admin calls accept any credentials"),
+    }
+    if !options.allow_origins.is_empty() {
+        tracing::info!(origins = ?options.allow_origins, "browser origins allowed to call admin operations");
     }
     wait_for_signal().await;
     tracing::info!("shutting down");
@@ -480,5 +758,36 @@ mod tests {
         assert!(args(&["--port", "many"]).is_err());
         assert!(args(&["--bogus"]).is_err());
         assert_eq!(args(&["--help"]).unwrap_err(), USAGE);
+        let o = args(&[
+            "--allow-origin",
+            "http://localhost:3000",
+            "--allow-origin=http://a.test",
+            "--allow-host",
+            "pool.test",
+            "--admin-access-key-id",
+            "AKID",
+            "--admin-secret-access-key=s3cret",
+        ])
+        .unwrap();
+        assert_eq!(o.allow_origins, ["http://localhost:3000", "http://a.test"]);
+        assert_eq!(o.allow_hosts, ["pool.test"]);
+        assert_eq!(o.admin_access_key_id.as_deref(), Some("AKID"));
+        assert_eq!(
+            o.admin_secret_access_key.as_ref().map(AdminSecret::expose),
+            Some("s3cret")
+        );
+        assert!(!format!("{o:?}").contains("s3cret"));
+        assert!(o.builder().is_ok());
+        let half = args(&["--admin-access-key-id", "AKID"]).unwrap();
+        assert!(half.builder().is_err());
+        let env = args(&[]).unwrap().with_env(|k| match k {
+            ENV_ADMIN_ACCESS_KEY_ID => Some("ENVID".to_owned()),
+            ENV_ADMIN_SECRET_ACCESS_KEY => Some("envsecret".to_owned()),
+            _ => None,
+        });
+        assert_eq!(env.admin_access_key_id.as_deref(), Some("ENVID"));
+        assert!(env.builder().is_ok());
+        let flag_wins = o.clone().with_env(|_| Some("other".to_owned()));
+        assert_eq!(flag_wins.admin_access_key_id.as_deref(), Some("AKID"));
     }
 }

@@ -34,8 +34,8 @@ fn pool_name(pool_id: &str) -> Result<&str, ApiError> {
     backend::pool_name(pool_id).map_err(ApiError::internal)
 }
 
-/// Makes the verifier of a password (one modular exponentiation: run it off the async threads
-/// when it matters).
+/// Makes the verifier of a password (one modular exponentiation: the operations run it on
+/// the crypto pool, `ops::crypto`).
 pub(crate) fn make_verifier(
     pool_id: &str,
     user_id_for_srp: &str,
@@ -49,7 +49,8 @@ pub(crate) fn make_verifier(
     })
 }
 
-/// Checks a password against a stored verifier, in constant time.
+/// Checks a password against a stored verifier, in constant time (a modular
+/// exponentiation: run it on the crypto pool).
 pub(crate) fn check_password(
     pool_id: &str,
     user_id_for_srp: &str,
@@ -64,9 +65,11 @@ pub(crate) fn check_password(
     ))
 }
 
-/// The server half of one SRP exchange (holds the secret `b`).
+/// The server half of one SRP exchange (holds the secret `b`), and the credential
+/// generation of the user when its verifier was read.
 pub(crate) struct ServerStep {
     inner: backend::SrpServer,
+    generation: i64,
 }
 
 impl fmt::Debug for ServerStep {
@@ -87,7 +90,21 @@ impl ServerStep {
     /// Picks `b` and computes `B` for a verifier.
     pub(crate) fn start(stored: &StoredVerifier) -> Result<Self, ApiError> {
         let inner = backend::SrpServer::new(&stored.to_backend()).map_err(ApiError::internal)?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            generation: 0,
+        })
+    }
+
+    /// The same step, remembering the credential generation its verifier was read under.
+    pub(crate) fn with_generation(mut self, generation: i64) -> Self {
+        self.generation = generation;
+        self
+    }
+
+    /// The credential generation the verifier was read under.
+    pub(crate) fn generation(&self) -> i64 {
+        self.generation
     }
 
     /// `SRP_B` as hex.

@@ -2,17 +2,91 @@
 //! sessions (the `Session` of NEW_PASSWORD_REQUIRED). Both live in memory, expire within
 //! minutes, and a pending SRP attempt is used at most once. A restart forgets them, which
 //! only means the client starts its sign-in again.
+//!
+//! Both tables are bounded so that unanswered `InitiateAuth` calls cannot pin memory or lock
+//! other users out ([`PendingLimits`]): per user (a new attempt evicts that user's oldest,
+//! so a flood aimed at one user costs that user only), per app client and in total (count
+//! and an estimate of the bytes held; beyond those, new sign-ins of that client, or of
+//! everyone, are refused with `TooManyRequestsException` until entries expire). Entries are
+//! kept in expiry order, so expired ones are dropped on every insert and by the server's
+//! periodic sweep, not only when a table is full.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::error::ApiError;
-use crate::srp_glue::ServerStep;
+use crate::srp_glue::{ServerStep, StoredVerifier};
 use crate::util;
 
-/// Most pending sign-ins kept at once; beyond that new ones are refused.
-const CAPACITY: usize = 200_000;
+/// Bounds of the sign-ins kept in progress (pending SRP attempts and challenge sessions;
+/// each table has its own copy of these bounds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PendingLimits {
+    /// Sign-ins in progress per user (pool and user); a new one evicts the user's oldest
+    /// (default 10).
+    pub per_user: usize,
+    /// Sign-ins in progress per app client; beyond it the client's new sign-ins are refused
+    /// (default 10,000).
+    pub per_client: usize,
+    /// Sign-ins in progress in all (default 100,000).
+    pub max_entries: usize,
+    /// Estimated bytes held by the sign-ins in progress (default 64 MiB).
+    pub max_bytes: usize,
+}
+
+impl Default for PendingLimits {
+    fn default() -> Self {
+        Self {
+            per_user: 10,
+            per_client: 10_000,
+            max_entries: 100_000,
+            max_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+impl PendingLimits {
+    /// Sets the per-user bound (at least 1).
+    pub fn with_per_user(mut self, n: usize) -> Self {
+        self.per_user = n.max(1);
+        self
+    }
+
+    /// Sets the per-client bound (at least 1).
+    pub fn with_per_client(mut self, n: usize) -> Self {
+        self.per_client = n.max(1);
+        self
+    }
+
+    /// Sets the total count and byte bounds.
+    pub fn with_totals(mut self, max_entries: usize, max_bytes: usize) -> Self {
+        self.max_entries = max_entries.max(1);
+        self.max_bytes = max_bytes;
+        self
+    }
+}
+
+/// How many sign-ins are in progress and what they hold (for diagnostics and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PendingStats {
+    /// Pending SRP attempts (InitiateAuth answered, RespondToAuthChallenge not yet).
+    pub srp_attempts: usize,
+    /// Estimated bytes held by the pending SRP attempts.
+    pub srp_bytes: usize,
+    /// Open challenge sessions (NEW_PASSWORD_REQUIRED).
+    pub challenges: usize,
+    /// Estimated bytes held by the challenge sessions.
+    pub challenge_bytes: usize,
+}
+
+/// Heap held by a `ServerStep` besides its inline size: `B` as hex (768 digits) and as a
+/// number (384 bytes), the salt, allocator rounding.
+const STEP_HEAP_BYTES: usize = 1_280;
+/// What the indexes of one entry cost: the expiry tree node, the per-user queue slot, the
+/// hash map slots and their load factor.
+const INDEX_BYTES: usize = 160;
 
 /// One SRP attempt between InitiateAuth and RespondToAuthChallenge.
 #[derive(Debug)]
@@ -33,52 +107,240 @@ pub(crate) struct PendingChallenge {
     pub client_id: String,
     pub sub: String,
     pub challenge: &'static str,
-    pub expires: Instant,
+    /// The user's credential generation when the challenge was opened (`store::User`).
+    pub cred_gen: i64,
 }
 
-/// The in-memory table of sign-ins in progress.
-#[derive(Debug, Default)]
+type Key = [u8; 32];
+/// (pool id, sub): whose sign-in it is.
+type UserKey = (String, String);
+
+#[derive(Debug)]
+struct Slot<V> {
+    value: V,
+    user: UserKey,
+    client: String,
+    expires: Instant,
+    seq: u64,
+    bytes: usize,
+}
+
+/// Why an entry was not added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    Client,
+    Total,
+}
+
+/// A table of entries with an expiry, bounded per user, per client, in count and in bytes.
+#[derive(Debug)]
+struct Table<V> {
+    entries: HashMap<Key, Slot<V>>,
+    by_expiry: BTreeMap<(Instant, u64), Key>,
+    /// Each user's entries, oldest first.
+    by_user: HashMap<UserKey, VecDeque<Key>>,
+    by_client: HashMap<String, usize>,
+    bytes: usize,
+    seq: u64,
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Self {
+        Self {
+            entries: HashMap::new(),
+            by_expiry: BTreeMap::new(),
+            by_user: HashMap::new(),
+            by_client: HashMap::new(),
+            bytes: 0,
+            seq: 0,
+        }
+    }
+}
+
+impl<V> Table<V> {
+    /// Drops every entry expired at `now`; returns how many.
+    fn sweep(&mut self, now: Instant) -> usize {
+        let mut dropped = 0;
+        while let Some((&(expires, _), &key)) = self.by_expiry.first_key_value() {
+            if expires > now {
+                break;
+            }
+            self.remove(&key);
+            dropped += 1;
+        }
+        dropped
+    }
+
+    /// Removes an entry and its index entries.
+    fn remove(&mut self, key: &Key) -> Option<Slot<V>> {
+        let slot = self.entries.remove(key)?;
+        self.by_expiry.remove(&(slot.expires, slot.seq));
+        if let Some(queue) = self.by_user.get_mut(&slot.user) {
+            queue.retain(|k| k != key);
+            if queue.is_empty() {
+                self.by_user.remove(&slot.user);
+            }
+        }
+        if let Some(count) = self.by_client.get_mut(&slot.client) {
+            *count -= 1;
+            if *count == 0 {
+                self.by_client.remove(&slot.client);
+            }
+        }
+        self.bytes -= slot.bytes;
+        Some(slot)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert(
+        &mut self,
+        key: Key,
+        user: UserKey,
+        client: &str,
+        expires: Instant,
+        bytes: usize,
+        value: V,
+        limits: &PendingLimits,
+    ) -> Result<(), Refusal> {
+        self.sweep(Instant::now());
+        // The user's own oldest attempts make room: a flood aimed at one user stays with
+        // that user.
+        while let Some(oldest) = self
+            .by_user
+            .get(&user)
+            .filter(|q| q.len() >= limits.per_user)
+            .and_then(|q| q.front().copied())
+        {
+            self.remove(&oldest);
+        }
+        if self.by_client.get(client).copied().unwrap_or(0) >= limits.per_client {
+            return Err(Refusal::Client);
+        }
+        if self.entries.len() >= limits.max_entries
+            || self.bytes.saturating_add(bytes) > limits.max_bytes
+        {
+            return Err(Refusal::Total);
+        }
+        self.seq += 1;
+        let seq = self.seq;
+        self.by_expiry.insert((expires, seq), key);
+        self.by_user.entry(user.clone()).or_default().push_back(key);
+        *self.by_client.entry(client.to_owned()).or_default() += 1;
+        self.bytes += bytes;
+        self.entries.insert(
+            key,
+            Slot {
+                value,
+                user,
+                client: client.to_owned(),
+                expires,
+                seq,
+                bytes,
+            },
+        );
+        Ok(())
+    }
+
+    /// Takes a live entry out.
+    fn take(&mut self, key: &Key, now: Instant) -> Option<V> {
+        let slot = self.remove(key)?;
+        (slot.expires > now).then_some(slot.value)
+    }
+
+    fn get(&self, key: &Key, now: Instant) -> Option<&V> {
+        self.entries
+            .get(key)
+            .filter(|s| s.expires > now)
+            .map(|s| &s.value)
+    }
+
+    fn user_count(&self, user: &UserKey) -> usize {
+        self.by_user.get(user).map_or(0, VecDeque::len)
+    }
+}
+
+/// The estimated bytes of an entry: inline size, its strings, its indexes.
+fn entry_bytes<V>(strings: &[&str], extra_heap: usize) -> usize {
+    std::mem::size_of::<Slot<V>>()
+        + strings.iter().map(|s| s.len()).sum::<usize>() * 2
+        + extra_heap
+        + INDEX_BYTES
+}
+
+fn refusal_error(r: Refusal) -> ApiError {
+    match r {
+        Refusal::Client => ApiError::new(
+            "TooManyRequestsException",
+            "Too many sign-ins in progress for this app client; try again later.",
+        ),
+        Refusal::Total => ApiError::new(
+            "TooManyRequestsException",
+            "Too many sign-ins in progress; try again later.",
+        ),
+    }
+}
+
+/// The in-memory tables of sign-ins in progress. `Debug` shows counts only (never the key
+/// of the throwaway verifiers).
 pub(crate) struct Pending {
-    srp: Mutex<HashMap<[u8; 32], PendingSrp>>,
-    challenges: Mutex<HashMap<[u8; 32], PendingChallenge>>,
+    srp: Mutex<Table<PendingSrp>>,
+    challenges: Mutex<Table<PendingChallenge>>,
+    limits: PendingLimits,
+    /// Key of the throwaway verifiers of unknown users (random per server run).
+    fake_key: [u8; 32],
 }
 
-fn too_many() -> ApiError {
-    ApiError::new(
-        "TooManyRequestsException",
-        "Too many sign-ins in progress; try again later.",
-    )
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("stats", &self.stats())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pending {
+    pub(crate) fn new(limits: PendingLimits) -> Result<Self, ApiError> {
+        Ok(Self {
+            srp: Mutex::default(),
+            challenges: Mutex::default(),
+            limits,
+            fake_key: util::random_bytes::<32>()?,
+        })
+    }
+
     /// Registers an SRP attempt; returns the SECRET_BLOCK (standard base64) that names it.
     pub(crate) fn add_srp(&self, attempt: PendingSrp) -> Result<String, ApiError> {
         let block = util::random_bytes::<64>()?;
         let key = util::sha256(&block);
-        let mut map = self.srp.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= CAPACITY {
-            let now = Instant::now();
-            map.retain(|_, p| p.expires > now);
-            if map.len() >= CAPACITY {
-                return Err(too_many());
-            }
-        } else if map.len() % 256 == 255 {
-            let now = Instant::now();
-            map.retain(|_, p| p.expires > now);
-        }
-        map.insert(key, attempt);
+        let bytes = entry_bytes::<PendingSrp>(
+            &[
+                &attempt.pool_id,
+                &attempt.client_id,
+                &attempt.sub,
+                &attempt.username,
+                &attempt.srp_a,
+            ],
+            STEP_HEAP_BYTES,
+        );
+        let user = (attempt.pool_id.clone(), attempt.sub.clone());
+        let client = attempt.client_id.clone();
+        let expires = attempt.expires;
+        self.srp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, user, &client, expires, bytes, attempt, &self.limits)
+            .map_err(refusal_error)?;
         Ok(util::b64(&block))
     }
 
     /// Takes (removes) the attempt named by a decoded SECRET_BLOCK, if it is still valid.
     pub(crate) fn take_srp(&self, secret_block: &[u8]) -> Option<PendingSrp> {
         let key = util::sha256(secret_block);
-        let attempt = self
-            .srp
+        self.srp
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&key)?;
-        (attempt.expires > Instant::now()).then_some(attempt)
+            .take(&key, Instant::now())
     }
 
     /// Opens a challenge session; returns the `Session` string.
@@ -88,44 +350,44 @@ impl Pending {
         client_id: &str,
         sub: &str,
         challenge: &'static str,
+        cred_gen: i64,
         validity: Duration,
     ) -> Result<String, ApiError> {
         let raw = util::random_bytes::<96>()?;
         let session = util::b64(&raw);
         let key = util::sha256(session.as_bytes());
-        let now = Instant::now();
-        let mut map = self
-            .challenges
+        let expires = Instant::now() + validity;
+        let bytes = entry_bytes::<PendingChallenge>(&[pool_id, client_id, sub], 0);
+        let value = PendingChallenge {
+            pool_id: pool_id.to_owned(),
+            client_id: client_id.to_owned(),
+            sub: sub.to_owned(),
+            challenge,
+            cred_gen,
+        };
+        self.challenges
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= CAPACITY || map.len() % 256 == 255 {
-            map.retain(|_, p| p.expires > now);
-            if map.len() >= CAPACITY {
-                return Err(too_many());
-            }
-        }
-        map.insert(
-            key,
-            PendingChallenge {
-                pool_id: pool_id.to_owned(),
-                client_id: client_id.to_owned(),
-                sub: sub.to_owned(),
-                challenge,
-                expires: now + validity,
-            },
-        );
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                key,
+                (pool_id.to_owned(), sub.to_owned()),
+                client_id,
+                expires,
+                bytes,
+                value,
+                &self.limits,
+            )
+            .map_err(refusal_error)?;
         Ok(session)
     }
 
     /// Looks a challenge session up (it stays open until [`Self::close_challenge`]).
     pub(crate) fn challenge(&self, session: &str) -> Option<PendingChallenge> {
         let key = util::sha256(session.as_bytes());
-        let map = self
-            .challenges
+        self.challenges
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        map.get(&key)
-            .filter(|p| p.expires > Instant::now())
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key, Instant::now())
             .cloned()
     }
 
@@ -136,5 +398,179 @@ impl Pending {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&key);
+    }
+
+    /// Drops everything expired (the server's periodic sweep); returns how many.
+    pub(crate) fn sweep(&self) -> usize {
+        let now = Instant::now();
+        let srp = self
+            .srp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sweep(now);
+        let challenges = self
+            .challenges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sweep(now);
+        srp + challenges
+    }
+
+    /// Counts and bytes of what is in progress.
+    pub(crate) fn stats(&self) -> PendingStats {
+        let (srp_attempts, srp_bytes) = {
+            let t = self.srp.lock().unwrap_or_else(PoisonError::into_inner);
+            (t.entries.len(), t.bytes)
+        };
+        let (challenges, challenge_bytes) = {
+            let t = self
+                .challenges
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            (t.entries.len(), t.bytes)
+        };
+        PendingStats {
+            srp_attempts,
+            srp_bytes,
+            challenges,
+            challenge_bytes,
+        }
+    }
+
+    /// Pending SRP attempts of one user.
+    pub(crate) fn srp_attempts_of(&self, pool_id: &str, sub: &str) -> usize {
+        self.srp
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .user_count(&(pool_id.to_owned(), sub.to_owned()))
+    }
+
+    /// The throwaway verifier of an unknown user (PreventUserExistenceErrors): derived from
+    /// a per-run key, the pool and the user's lookup key, so the same name always gets the
+    /// same SALT (like a real user, whose salt is stored) and no state is kept. Costs no
+    /// exponentiation: the challenge built from it costs what a real user's costs (one, for
+    /// `B`), so unknown names are no cheaper a lever than known ones, and nothing is stored.
+    pub(crate) fn fake_verifier(&self, pool_id: &str, user_key: &str) -> StoredVerifier {
+        let block = |label: u8| -> [u8; 32] {
+            use hmac::{KeyInit as _, Mac as _};
+            // HMAC takes keys of any length: `new_from_slice` cannot fail here.
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.fake_key)
+                .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+            mac.update(&[label]);
+            mac.update(pool_id.as_bytes());
+            mac.update(&[0]);
+            mac.update(user_key.as_bytes());
+            let mut out = [0u8; 32];
+            out.copy_from_slice(&mac.finalize().into_bytes());
+            out
+        };
+        let salt = block(0)[..16].to_vec();
+        // 256 bytes: below N (384 bytes), never zero in practice; only `B` derived from it is
+        // ever shown, and `B` is masked by the random `g^b`.
+        let mut verifier = Vec::with_capacity(256);
+        for i in 1..=8u8 {
+            verifier.extend_from_slice(&block(i));
+        }
+        verifier[0] |= 0x80;
+        StoredVerifier { salt, verifier }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(n: usize) -> UserKey {
+        ("pool".to_owned(), format!("user-{n}"))
+    }
+
+    fn key(n: u64) -> Key {
+        util::sha256(&n.to_le_bytes())
+    }
+
+    fn limits(per_user: usize, per_client: usize, total: usize, bytes: usize) -> PendingLimits {
+        PendingLimits::default()
+            .with_per_user(per_user)
+            .with_per_client(per_client)
+            .with_totals(total, bytes)
+    }
+
+    #[test]
+    fn a_flood_for_one_user_evicts_that_users_oldest_only() {
+        let l = limits(3, 1_000, 1_000, usize::MAX);
+        let mut t = Table::<u64>::default();
+        let later = Instant::now() + Duration::from_secs(300);
+        t.insert(key(0), user(1), "c", later, 10, 0, &l).unwrap();
+        for n in 1..=500u64 {
+            t.insert(key(n), user(0), "c", later, 10, n, &l).unwrap();
+        }
+        assert_eq!(t.user_count(&user(0)), 3);
+        assert_eq!(t.entries.len(), 4);
+        assert_eq!(t.bytes, 40);
+        // The newest of the flooded user and the other user's attempt are still there.
+        assert_eq!(t.take(&key(500), Instant::now()), Some(500));
+        assert_eq!(t.take(&key(1), Instant::now()), None);
+        assert_eq!(t.take(&key(0), Instant::now()), Some(0));
+        assert_eq!(t.by_expiry.len(), t.entries.len());
+    }
+
+    #[test]
+    fn client_count_and_byte_bounds_refuse() {
+        let later = Instant::now() + Duration::from_secs(300);
+        let l = limits(10, 2, 100, usize::MAX);
+        let mut t = Table::<u64>::default();
+        t.insert(key(1), user(1), "a", later, 1, 1, &l).unwrap();
+        t.insert(key(2), user(2), "a", later, 1, 2, &l).unwrap();
+        assert_eq!(
+            t.insert(key(3), user(3), "a", later, 1, 3, &l),
+            Err(Refusal::Client)
+        );
+        t.insert(key(4), user(3), "b", later, 1, 4, &l).unwrap();
+
+        let l = limits(10, 100, 100, 25);
+        let mut t = Table::<u64>::default();
+        t.insert(key(1), user(1), "a", later, 10, 1, &l).unwrap();
+        t.insert(key(2), user(2), "a", later, 10, 2, &l).unwrap();
+        assert_eq!(
+            t.insert(key(3), user(3), "a", later, 10, 3, &l),
+            Err(Refusal::Total)
+        );
+        assert!(t.bytes <= 25);
+    }
+
+    #[test]
+    fn expired_entries_go_on_sweep_and_on_insert() {
+        let l = limits(10, 100, 3, usize::MAX);
+        let mut t = Table::<u64>::default();
+        let past = Instant::now();
+        let later = past + Duration::from_secs(300);
+        for n in 0..3 {
+            t.insert(key(n), user(n as usize), "a", past, 1, n, &l)
+                .unwrap();
+        }
+        // Full of expired entries: an insert sweeps them first instead of refusing.
+        t.insert(key(9), user(9), "a", later, 1, 9, &l).unwrap();
+        assert_eq!(t.entries.len(), 1);
+        assert_eq!(t.by_user.len(), 1);
+        assert_eq!(t.by_client.get("a"), Some(&1));
+        t.insert(key(10), user(10), "a", past, 1, 10, &l).unwrap();
+        assert_eq!(t.sweep(Instant::now()), 1);
+        assert_eq!(t.entries.len(), 1);
+        assert_eq!(t.bytes, 1);
+    }
+
+    #[test]
+    fn fake_verifiers_are_stable_per_name_and_differ_between_names() {
+        let p = Pending::new(PendingLimits::default()).unwrap();
+        let a = p.fake_verifier("us-east-1_x", "alice");
+        assert_eq!(a, p.fake_verifier("us-east-1_x", "alice"));
+        assert_ne!(a.salt, p.fake_verifier("us-east-1_x", "bob").salt);
+        assert_ne!(a.salt, p.fake_verifier("us-east-1_y", "alice").salt);
+        assert_eq!(a.salt.len(), 16);
+        assert_eq!(a.verifier.len(), 256);
+        // A challenge can be built from it; nothing is stored.
+        let step = ServerStep::start(&a).unwrap();
+        assert!(!step.b_hex().is_empty());
+        assert_eq!(p.stats(), PendingStats::default());
     }
 }

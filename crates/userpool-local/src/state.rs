@@ -1,14 +1,17 @@
 //! The server's shared state: the store, caches of pools (with their keys) and app clients,
-//! sign-ins in progress, the outbox, limits.
+//! sign-ins in progress, the outbox, limits, and the HTTP side's access rules.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::Duration;
 
 use crate::attributes::{self, AttrDef};
 use crate::config::{ClientConfig, Limits, PoolConfig};
 use crate::error::ApiError;
+use crate::guard::Guard;
 use crate::outbox::Outbox;
-use crate::srp_state::Pending;
+use crate::sigv4::AdminKey;
+use crate::srp_state::{Pending, PendingLimits};
 use crate::store::{self, Store};
 use crate::tokens::PoolKey;
 
@@ -78,6 +81,15 @@ impl std::fmt::Debug for ClientRt {
     }
 }
 
+/// How the HTTP side treats requests: allowed browser origins and hosts, the key admin
+/// calls must be signed with (none: any credentials), how long a body may take.
+#[derive(Debug, Clone)]
+pub(crate) struct Access {
+    pub guard: Guard,
+    pub admin_key: Option<AdminKey>,
+    pub body_timeout: Duration,
+}
+
 /// Everything the handlers share.
 #[derive(Debug)]
 pub(crate) struct State {
@@ -88,21 +100,29 @@ pub(crate) struct State {
     pub outbox: Outbox,
     pub limits: Limits,
     pub region: String,
+    pub access: Access,
     base_url: OnceLock<String>,
 }
 
 impl State {
-    pub(crate) fn new(store: Store, limits: Limits, region: String) -> Self {
-        Self {
+    pub(crate) fn new(
+        store: Store,
+        limits: Limits,
+        region: String,
+        pending_limits: PendingLimits,
+        access: Access,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
             store,
             pools: RwLock::default(),
             clients: RwLock::default(),
-            pending: Pending::default(),
+            pending: Pending::new(pending_limits)?,
             outbox: Outbox::default(),
             limits,
             region,
+            access,
             base_url: OnceLock::new(),
-        }
+        })
     }
 
     /// Sets the URL the server answers on (once, when bound).

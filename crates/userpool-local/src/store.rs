@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS users (
     temp_expires_ms INTEGER,
     failed INTEGER NOT NULL DEFAULT 0,
     locked_until_ms INTEGER NOT NULL DEFAULT 0,
+    cred_gen INTEGER NOT NULL DEFAULT 0,
     created_ms INTEGER NOT NULL,
     modified_ms INTEGER NOT NULL,
     PRIMARY KEY (pool_id, sub)
@@ -111,6 +112,19 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Brings a database made by an older version up to the current schema.
+fn migrate(c: &Connection) -> rusqlite::Result<()> {
+    let has_cred_gen: bool = c.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'cred_gen'",
+        [],
+        |r| r.get::<_, i64>(0).map(|n| n > 0),
+    )?;
+    if !has_cred_gen {
+        c.execute_batch("ALTER TABLE users ADD COLUMN cred_gen INTEGER NOT NULL DEFAULT 0")?;
+    }
+    Ok(())
+}
+
 fn db_err(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("database: {e}"))
 }
@@ -134,6 +148,7 @@ impl Store {
                     .busy_timeout(std::time::Duration::from_secs(10))
                     .map_err(storage)?;
                 writer.execute_batch(SCHEMA).map_err(storage)?;
+                migrate(&writer).map_err(storage)?;
                 let mut conns = Vec::with_capacity(READERS);
                 for _ in 0..READERS {
                     let r = Connection::open_with_flags(
@@ -426,6 +441,11 @@ pub(crate) struct User {
     pub temp_expires_ms: Option<i64>,
     pub failed: i64,
     pub locked_until_ms: i64,
+    /// The credential generation: bumped whenever what a sign-in in progress was checked
+    /// against stops being valid (new password, reset, global sign-out, disabling). Only
+    /// [`bump_credentials`] (through [`revoke_user_sessions`] or directly) changes it;
+    /// [`update_user`] leaves it alone.
+    pub cred_gen: i64,
     pub created_ms: i64,
     pub modified_ms: i64,
 }
@@ -436,6 +456,11 @@ impl User {
             return Some(&self.sub);
         }
         self.attrs.get(name).map(String::as_str)
+    }
+
+    /// Locked out at `now_ms` (epoch milliseconds)?
+    pub(crate) fn locked_at(&self, now_ms: i64) -> bool {
+        self.locked_until_ms > now_ms
     }
 
     pub(crate) fn is_verified(&self, attr: &str) -> bool {
@@ -454,7 +479,7 @@ impl User {
     }
 }
 
-const USER_COLUMNS: &str = "pool_id, sub, username, username_key, status, enabled, attrs, pending, salt, verifier, temp_expires_ms, failed, locked_until_ms, created_ms, modified_ms";
+const USER_COLUMNS: &str = "pool_id, sub, username, username_key, status, enabled, attrs, pending, salt, verifier, temp_expires_ms, failed, locked_until_ms, created_ms, modified_ms, cred_gen";
 
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let attrs: String = r.get(6)?;
@@ -480,6 +505,7 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         locked_until_ms: r.get(12)?,
         created_ms: r.get(13)?,
         modified_ms: r.get(14)?,
+        cred_gen: r.get(15)?,
     })
 }
 
@@ -489,7 +515,7 @@ fn json_map(m: &BTreeMap<String, String>) -> Result<String, ApiError> {
 
 pub(crate) fn insert_user(c: &Connection, u: &User) -> Result<(), ApiError> {
     c.prepare_cached(&format!(
-        "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     ))
     .map_err(db_err)?
     .execute(params![
@@ -508,12 +534,13 @@ pub(crate) fn insert_user(c: &Connection, u: &User) -> Result<(), ApiError> {
         u.locked_until_ms,
         u.created_ms,
         u.modified_ms,
+        u.cred_gen,
     ])
     .map_err(db_err)?;
     Ok(())
 }
 
-/// Writes every mutable column of a user back.
+/// Writes every mutable column of a user back, but the credential generation.
 pub(crate) fn update_user(c: &Connection, u: &User) -> Result<(), ApiError> {
     c.prepare_cached(
         "UPDATE users SET status = ?3, enabled = ?4, attrs = ?5, pending = ?6, salt = ?7, verifier = ?8, temp_expires_ms = ?9, failed = ?10, locked_until_ms = ?11, modified_ms = ?12 WHERE pool_id = ?1 AND sub = ?2",
@@ -616,7 +643,8 @@ pub(crate) fn delete_user(c: &Connection, pool_id: &str, sub: &str) -> Result<()
     Ok(())
 }
 
-/// Records a wrong password; returns the new failure count.
+/// Records a wrong password; returns the new failure count. Call it inside the write
+/// transaction that also read the lock state the refusal is decided on.
 pub(crate) fn add_failure(
     c: &Connection,
     pool_id: &str,
@@ -877,12 +905,24 @@ pub(crate) fn revoke_session(c: &Connection, jti: &str) -> Result<(), ApiError> 
     Ok(())
 }
 
+/// Ends every session of a user, and every sign-in of theirs still in progress (it bumps
+/// the credential generation, see [`bump_credentials`]).
 pub(crate) fn revoke_user_sessions(
     c: &Connection,
     pool_id: &str,
     sub: &str,
 ) -> Result<(), ApiError> {
     c.prepare_cached("UPDATE sessions SET revoked = 1 WHERE pool_id = ?1 AND sub = ?2")
+        .map_err(db_err)?
+        .execute(params![pool_id, sub])
+        .map_err(db_err)?;
+    bump_credentials(c, pool_id, sub)
+}
+
+/// Bumps a user's credential generation: a sign-in whose password check started under an
+/// older generation is refused when it comes to write its session.
+pub(crate) fn bump_credentials(c: &Connection, pool_id: &str, sub: &str) -> Result<(), ApiError> {
+    c.prepare_cached("UPDATE users SET cred_gen = cred_gen + 1 WHERE pool_id = ?1 AND sub = ?2")
         .map_err(db_err)?
         .execute(params![pool_id, sub])
         .map_err(db_err)?;
@@ -897,4 +937,32 @@ pub(crate) fn prune_sessions(c: &Connection, now_ms: i64) -> Result<usize, ApiEr
         params![now_ms - 86_400_000],
     )
     .map_err(db_err)
+}
+
+/// Forgets codes that can no longer be used (expired or used) and whose request window is
+/// over (the request limit no longer needs them).
+pub(crate) fn prune_codes(c: &Connection, now_ms: i64, window_ms: i64) -> Result<usize, ApiError> {
+    c.execute(
+        "DELETE FROM codes WHERE expires_ms < ?1 AND window_start_ms + ?2 < ?1",
+        params![now_ms, window_ms],
+    )
+    .map_err(db_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_database_gains_the_credential_generation() {
+        let c = Connection::open_in_memory().unwrap();
+        // The users table as versions before the credential generation made it.
+        c.execute_batch(&SCHEMA.replace("    cred_gen INTEGER NOT NULL DEFAULT 0,\n", ""))
+            .unwrap();
+        assert!(c.prepare("SELECT cred_gen FROM users").is_err());
+        migrate(&c).unwrap();
+        c.prepare("SELECT cred_gen FROM users").unwrap();
+        // Running it again changes nothing.
+        migrate(&c).unwrap();
+    }
 }

@@ -1,113 +1,26 @@
-//! The transport of userpool: one method per Cognito call the facade makes, in userpool's
-//! own vocabulary, and [`SdkTransport`], its implementation on the official
-//! `aws-sdk-cognitoidentityprovider`.
+//! The transport of userpool: the [`Transport`] trait, one method per Cognito call the
+//! facade makes, in userpool's own vocabulary.
 //!
-//! The facade (`userpool::Auth`) holds an `Arc<dyn Transport>`; its unit tests use the
-//! generated `MockTransport` (feature `mock`) and never touch the network.
+//! The facade (`userpool::Auth`) holds an `Arc<dyn Transport>`. Its implementation on the
+//! AWS SDK is `SdkTransport`, in the crate `userpool-transport-sdk` (re-exported by
+//! `userpool` behind its default feature `sdk`); this crate names no AWS crate, so a
+//! transport of your own, and every test through the generated `MockTransport` (feature
+//! `test-util`), builds without the SDK.
 //!
 //! A transport is bound to one app client: it knows the client id and, for app clients
 //! with a secret, computes `SECRET_HASH` for every call that needs it, from the username
-//! the request carries. Callers never see the SDK's types: answers are domain types and
-//! every failure is a [`userpool_types::Error`] (the SDK's error stays behind `source()`).
+//! the request carries. Answers are domain types and every failure is a
+//! [`userpool_types::Error`]. A transport makes one attempt per call: retrying is the
+//! facade's decision.
 //!
-//! # The SDK transport
+//! # Implementing a transport
 //!
-//! ```no_run
-//! use std::time::Duration;
-//! use userpool_transport::{SdkTransport, Transport};
-//! use userpool_types::{ClientId, ClientSecret};
+//! Implement the trait under `#[async_trait]`. Methods added in later versions have
+//! default bodies that answer [`Error::UnsupportedOperation`](userpool_types::Error), so
+//! that a new operation never breaks an existing implementation. See
+//! `crates/userpool/examples/custom_transport.rs` for a whole one.
 //!
-//! # async fn demo() -> Result<(), userpool_types::Error> {
-//! let transport = SdkTransport::builder()
-//!     .client_id(ClientId::new("7abc123clientid")?)
-//!     .client_secret(Some(ClientSecret::from("only for app clients with a secret")))
-//!     .region("eu-west-1") // required
-//!     .endpoint("http://127.0.0.1:9229") // optional: a local user pool
-//!     .connect_timeout(Duration::from_secs(3))
-//!     .operation_timeout(Duration::from_secs(20))
-//!     .max_attempts(3)
-//!     .build()?; // synchronous: no I/O, nothing read from the environment
-//! let user = transport.get_user("access token".into()).await?;
-//! # let _ = user;
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! Other ways in: [`SdkTransport::from_client`] wraps an SDK client configured by the
-//! caller; [`SdkTransport::with_sdk_config`] starts from an `aws_config::SdkConfig`;
-//! [`SdkTransport::from_env`] loads one from the environment and profile files (region
-//! from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile).
-//!
-//! The region is never looked up from the instance metadata service: the builder
-//! requires one ([`userpool_types::Error::Config`] otherwise), and `from_env` resolves it
-//! from the environment and the profile only, before aws-config loads anything else.
-//!
-//! ## No credentials, no signing
-//!
-//! Every call is one of Cognito's public user operations, which the SDK models with the
-//! `noAuth` scheme only: requests go out unsigned (no `Authorization` header) and no AWS
-//! credentials are needed or looked up. The app client is named by `ClientId`, the user
-//! by an access token or, for app clients with a secret, by `SECRET_HASH`, which the
-//! transport computes for SignUp, ConfirmSignUp, ResendConfirmationCode, ForgotPassword,
-//! ConfirmForgotPassword, InitiateAuth (all three flows) and RespondToAuthChallenge, and
-//! RevokeToken sends the secret itself (`ClientSecret`), as Cognito wants.
-//!
-//! ## Retries and timeouts
-//!
-//! The SDK's *standard* retry mode, with `max_attempts` attempts in all (default 3, that
-//! is at most 2 retries; 1 turns retries off) and exponential backoff with full jitter
-//! from `initial_backoff` (default 1 s, doubling, capped at 20 s). Retried:
-//! throttling (`TooManyRequestsException` and the SDK's other throttling codes, HTTP
-//! 429), server faults (HTTP 500, 502, 503, 504, whatever the body) and failures to send
-//! or receive (connection refused or reset, a timed-out attempt). Everything else is
-//! final at the first answer; in particular `NotAuthorizedException` is never retried.
-//! `LimitExceededException`, which the SDK counts as throttling, is made final too:
-//! Cognito sends it when an attempt limit is reached, which a retry seconds later cannot
-//! lift.
-//!
-//! Timeouts: connect 3.1 s (the SDK's default), operation 30 s (all attempts and backoff
-//! of one call, so that no call can hang forever), per attempt none; all configurable.
-//!
-//! ## Errors
-//!
-//! A Cognito exception becomes its `Error` variant (`Error::from_service`), an unknown
-//! one `Error::Service` with its name. Connection failures and timeouts are
-//! `Error::Network`. An answer that cannot be read is `Error::MalformedResponse`, or
-//! `Error::InternalError` for a 5xx whose body is not a JSON exception (for instance
-//! the HTML page of a server that lacks the operation: "HTTP 500 with a non-JSON body").
-//! An answer missing what the operation needs (an `AuthenticationResult` without
-//! `AccessToken`, a `SignUp` answer without `UserSub`) is `MalformedResponse` too.
-//! Messages never contain the body of an answer.
-//!
-//! ## Features and build cost
-//!
-//! The AWS crates are built with `default-features = false`:
-//! - `aws-sdk-cognitoidentityprovider`: `rt-tokio` and `behavior-version-latest`. Its
-//!   defaults (`rustls`, `default-https-client`) would compile a second, legacy TLS
-//!   stack (hyper 0.14 + rustls 0.21) next to the current one, and `aws-lc-rs` (a C and
-//!   assembly build) as the crypto provider.
-//! - `aws-smithy-http-client`: `rustls-ring`: hyper 1 + rustls on `ring`, the one TLS
-//!   stack of the tree. The transport builds the HTTPS client with it explicitly and
-//!   hands it to the SDK config; trusted roots are the platform's certificates. Plain
-//!   `http://` endpoints (local servers) work with the same client.
-//! - `aws-config`: `rt-tokio` and `behavior-version-latest` (no SSO, no credential
-//!   process, no default HTTPS client), for `with_sdk_config` and `from_env`.
-//!
-//! Measured (2 cores, `cargo build -p userpool-transport` into an empty target dir, dev
-//! profile, while other builds shared the machine): 3 min 23 s wall, 2 min 36 s of CPU
-//! over 192 units. `aws-sdk-cognitoidentityprovider` alone takes 76 s and is the
-//! critical path; what only `aws-config` brings (`aws-sdk-sts`, `url`/`idna`/ICU, the XML
-//! and query protocols) adds 41 s of CPU that runs beside it.
-//!
-//! ## Security
-//!
-//! Passwords, codes, tokens, `SECRET_HASH` and the client secret never appear in an
-//! error message, in this crate's log lines or in `Debug` output (`SdkTransport`'s
-//! `Debug` shows the client id, the region, the endpoint and whether a secret is set).
-//! Each call runs in one `tracing` span at debug level, `cognito{operation=…}`, that
-//! carries the operation name only. The SDK's own `debug` events carry no secret either
-//! (tested), but at `trace` level the SDK logs whole requests, bodies included, under
-//! the `aws_smithy_runtime` target: keep that target below `trace` in production.
+//! Only the `userpool` facade follows semantic versioning; use this crate through it.
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
@@ -118,10 +31,6 @@ use userpool_types::{
     AttributeName, Attributes, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error, Password,
     SecretString, SignUpResult, User, Username,
 };
-
-mod sdk;
-
-pub use sdk::{SdkTransport, SdkTransportBuilder};
 
 /// Key–value pairs passed through to the pool's Lambda triggers.
 pub type ClientMetadata = BTreeMap<String, String>;
@@ -296,7 +205,7 @@ pub enum AuthAnswer {
 /// Implementations must be cheap to share (`Arc<dyn Transport>`) and must map every
 /// failure to a [`userpool_types::Error`]: service exceptions by name, connection failures
 /// to `Error::Network`, unreadable answers to `Error::MalformedResponse`.
-#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[cfg_attr(any(test, feature = "test-util"), mockall::automock)]
 #[async_trait]
 pub trait Transport: Send + Sync + fmt::Debug {
     /// The app client this transport calls as.

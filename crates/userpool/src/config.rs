@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use userpool_hub::Hub;
 use userpool_storage::{MemoryStore, Storage};
-use userpool_transport::{SdkTransport, Transport};
+use userpool_transport::Transport;
 use userpool_types::{
     AuthEvent, AuthFlow, ClientId, ClientSecret, ClockDriftFormat, Error, UserPoolId,
 };
@@ -374,12 +374,12 @@ impl AuthBuilder {
         let has_client_secret = self.client_secret.is_some();
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
-            None => Arc::new(sdk_transport(
+            None => default_transport(
                 &client_id,
                 self.client_secret,
                 &region,
                 self.endpoint.as_deref(),
-            )?),
+            )?,
         };
         let refresh_margin = self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN);
         let margin_secs = i64::try_from(refresh_margin.as_secs())
@@ -412,21 +412,37 @@ impl AuthBuilder {
     }
 }
 
-fn sdk_transport(
+/// The AWS SDK transport, built when no transport is given (feature `sdk`). It makes one
+/// attempt per call: the retries are the client's (see `RetryPolicy`), which knows which
+/// calls may be repeated.
+#[cfg(feature = "sdk")]
+fn default_transport(
     client_id: &ClientId,
     client_secret: Option<ClientSecret>,
     region: &str,
     endpoint: Option<&str>,
-) -> Result<SdkTransport, Error> {
-    // One retry layer only: the client's (see `RetryPolicy`), which knows which calls
-    // may be repeated.
-    let mut builder = SdkTransport::builder()
+) -> Result<Arc<dyn Transport>, Error> {
+    let mut builder = userpool_transport_sdk::SdkTransport::builder()
         .client_id(client_id.clone())
         .client_secret(client_secret)
-        .region(region)
-        .max_attempts(1);
+        .region(region);
     if let Some(endpoint) = endpoint {
         builder = builder.endpoint(endpoint);
     }
-    builder.build()
+    Ok(Arc::new(builder.build()?))
+}
+
+/// Without the `sdk` feature there is no transport to build.
+#[cfg(not(feature = "sdk"))]
+fn default_transport(
+    _client_id: &ClientId,
+    _client_secret: Option<ClientSecret>,
+    _region: &str,
+    _endpoint: Option<&str>,
+) -> Result<Arc<dyn Transport>, Error> {
+    Err(Error::Config {
+        reason: "no transport: set one with `AuthBuilder::transport`, or enable the `sdk` \
+                 feature of userpool for the AWS SDK transport"
+            .into(),
+    })
 }

@@ -208,7 +208,7 @@
 //! # Custom transports and tests
 //!
 //! [`AuthBuilder::transport`] replaces the AWS SDK transport with any [`Transport`]: the
-//! crate's own tests use `userpool_transport::MockTransport` (feature `mock` of
+//! crate's own tests use `userpool_transport::MockTransport` (feature `test-util` of
 //! `userpool-transport`) and never touch the network. [`AuthBuilder::clock`] injects a
 //! [`Clock`] to test expiry.
 //!
@@ -267,8 +267,10 @@ pub use userpool_storage::{
 };
 pub use userpool_transport::{
     AuthAnswer, AuthTokens, Challenge, ChallengeAnswer, ChallengeResponse, ClientMetadata,
-    InitiateAuth, SdkTransport, SdkTransportBuilder, SignUpRequest, Transport,
+    InitiateAuth, SignUpRequest, Transport,
 };
+#[cfg(feature = "sdk")]
+pub use userpool_transport_sdk::{SdkTransport, SdkTransportBuilder};
 pub use userpool_types::{
     AUTH_CHANNEL, AccessToken, AttributeName, AttributeUpdateResult, AttributeUpdateResults,
     Attributes, AuthEvent, AuthFlow, ChallengeName, Claims, ClientId, ClientSecret, ClockDrift,

@@ -7,28 +7,25 @@ use serde_json::{Value, json};
 
 use super::signup::{new_user, record};
 use super::user::update_attributes;
-use super::{apply_aliases, codes, find_user, user_json};
+use super::{apply_aliases, codes, crypto, find_user, user_json};
 use crate::attributes::{self, WriteKind};
 use crate::config::{ClientConfig, ClientInfo, PoolConfig};
 use crate::error::ApiError;
 use crate::outbox::{Delivery, Medium, Purpose};
 use crate::password;
 use crate::protocol::Params;
-use crate::srp_glue;
 use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, ClientRow, PoolRow, User, UserStatus};
 use crate::tokens::PoolKey;
 use crate::util;
 
-/// Creates a pool (key generation runs on the blocking pool).
+/// Creates a pool (key generation runs on the crypto pool).
 pub(crate) async fn create_pool(
     state: &State,
     config: PoolConfig,
 ) -> Result<Arc<PoolRt>, ApiError> {
     config.validate()?;
-    let key = tokio::task::spawn_blocking(PoolKey::generate)
-        .await
-        .map_err(|_| ApiError::internal("key generation failed"))??;
+    let key = crypto::run(PoolKey::generate).await?;
     let id = format!("{}_{}", state.region, util::random_string(9, util::ALNUM)?);
     let now = util::now_ms();
     let row = PoolRow {
@@ -342,13 +339,13 @@ pub(crate) async fn create_user(
 ) -> Result<User, ApiError> {
     let NewUserSpec {
         typed,
-        attrs,
+        mut attrs,
         password,
         permanent,
         mediums,
         force_alias,
     } = spec;
-    attributes::check_write(&pool.schema, &attrs, WriteKind::AdminCreate, None)?;
+    attributes::accept_write(&pool.schema, &mut attrs, WriteKind::AdminCreate, None)?;
     let temp = match password {
         Some(pw) => {
             password::check_shape(pw, "temporaryPassword")?;
@@ -363,7 +360,7 @@ pub(crate) async fn create_user(
         UserStatus::ForceChangePassword
     };
     let mut user = new_user(pool, typed, attrs, status)?;
-    user.verifier = Some(srp_glue::make_verifier(&pool.id, &user.username, &temp)?);
+    user.verifier = Some(crypto::make_verifier(&pool.id, &user.username, &temp).await?);
     if !permanent {
         user.temp_expires_ms = Some(temp_expiry(pool));
     }
@@ -465,7 +462,7 @@ async fn resend_invitation(
         }
         None => password::temporary(&pool.config.password_policy)?,
     };
-    let verifier = srp_glue::make_verifier(&pool.id, &user.username, &temp)?;
+    let verifier = crypto::make_verifier(&pool.id, &user.username, &temp).await?;
     let expires = temp_expiry(pool);
     let (pool_id, sub) = (pool.id.clone(), user.sub.clone());
     let user = state
@@ -555,7 +552,7 @@ pub(crate) async fn set_password(
     password::check_shape(password, "password")?;
     password::check_policy(password, &pool.config.password_policy)?;
     let user = load(state, pool, typed).await?;
-    let verifier = srp_glue::make_verifier(&pool.id, &user.username, password)?;
+    let verifier = crypto::make_verifier(&pool.id, &user.username, password).await?;
     let expires = temp_expiry(pool);
     modify(state, pool, typed, move |c, pool, user| {
         user.verifier = Some(verifier);
@@ -633,10 +630,10 @@ pub(crate) async fn admin_update_user_attributes(
     p: Params<'_>,
 ) -> Result<Value, ApiError> {
     let pool = state.pool(p.req_str("UserPoolId")?).await?;
-    let updates = p
+    let mut updates = p
         .attributes("UserAttributes")?
         .ok_or_else(|| ApiError::missing("UserAttributes"))?;
-    attributes::check_write(&pool.schema, &updates, WriteKind::AdminUpdate, None)?;
+    attributes::accept_write(&pool.schema, &mut updates, WriteKind::AdminUpdate, None)?;
     let limits = state.limits.clone();
     let typed = p.req_str("Username")?.to_owned();
     let pool2 = pool.clone();

@@ -1,15 +1,29 @@
 //! InitiateAuth and RespondToAuthChallenge: USER_SRP_AUTH / PASSWORD_VERIFIER,
 //! USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED; lockout after repeated
 //! wrong passwords.
+//!
+//! A password attempt is checked in two parts. The crypto (the SRP steps, the verifier
+//! check of USER_PASSWORD_AUTH) runs on the crypto pool against the verifier as read when
+//! the attempt started, with no transaction open. The decision is then made in one write
+//! transaction ([`settle_attempt`]), on the user's row as it is at that moment: the lock,
+//! the credential generation the check was made under, and the failure counter are read
+//! and updated there, and the session of a successful sign-in is inserted there too. So
+//! parallel guesses are counted one by one, a guess that lands in a lock is refused even
+//! with the right password, and a sign-in that raced a password change, a reset, a global
+//! sign-out or a disabling is refused instead of getting a session for the old
+//! credential.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use rusqlite::Connection;
+
 use super::session::{self, NewSession};
-use super::{check_secret_hash, ensure_enabled, find_user, names_user};
+use super::{check_secret_hash, crypto, ensure_enabled, find_user, names_user};
 use crate::attributes::{self, WriteKind};
+use crate::config::Limits;
 use crate::error::ApiError;
 use crate::password;
 use crate::protocol::{Params, lookup};
@@ -32,7 +46,95 @@ fn attempts_exceeded() -> ApiError {
 }
 
 fn locked(user: &User) -> bool {
-    user.locked_until_ms > util::now_ms()
+    user.locked_at(util::now_ms())
+}
+
+/// Which operation checked a password: their answers differ once the user is locked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checked {
+    /// InitiateAuth or RespondToAuthChallenge.
+    SignIn,
+    /// ChangePassword (its previous password).
+    ChangePassword,
+}
+
+impl Checked {
+    /// Cognito's refusal while the user is locked out.
+    pub(crate) fn locked_out(self) -> ApiError {
+        match self {
+            Checked::SignIn => attempts_exceeded(),
+            Checked::ChangePassword => ApiError::new(
+                "LimitExceededException",
+                "Attempt limit exceeded, please try after some time.",
+            ),
+        }
+    }
+}
+
+/// Until when a user with `failed` counted failures is locked out (0: not locked):
+/// from the threshold on, `lockout_base` doubling with each further failure, at most
+/// `lockout_max`.
+fn lock_until(limits: &Limits, failed: i64, now_ms: i64) -> i64 {
+    let threshold = i64::from(limits.lockout_threshold);
+    if failed < threshold {
+        return 0;
+    }
+    let doublings = (failed - threshold).min(20) as u32;
+    let lock = limits
+        .lockout_base
+        .saturating_mul(1u32 << doublings)
+        .min(limits.lockout_max);
+    now_ms.saturating_add(lock.as_millis() as i64)
+}
+
+/// Decides a password attempt and records it, inside the caller's write transaction.
+///
+/// `right` is the verdict of the crypto, made against the verifier the user had at
+/// credential generation `seen_gen`. Read here, in the same transaction that writes:
+/// a disabled user is refused; a user locked out is refused without counting the attempt
+/// (Cognito: attempts during a lockout "don't affect the duration of subsequent lockout
+/// periods"); an attempt checked under an older generation is refused as a wrong
+/// password without counting it (what it was checked against is gone); a wrong password
+/// is counted and may start a lockout; a right one clears the count.
+///
+/// `Ok(Ok(user))`: accepted, `user` as stored now. `Ok(Err(refusal))`: refused; commit
+/// the transaction anyway, as a counted failure must stay counted (`Store::write_keep`).
+pub(crate) fn settle_attempt(
+    c: &Connection,
+    limits: &Limits,
+    pool_id: &str,
+    sub: &str,
+    seen_gen: i64,
+    right: bool,
+    checked: Checked,
+) -> Result<Result<User, ApiError>, ApiError> {
+    let Some(mut user) = store::user_by_sub(c, pool_id, sub)? else {
+        return Err(ApiError::user_not_found());
+    };
+    if let Err(disabled) = ensure_enabled(&user) {
+        return Ok(Err(disabled));
+    }
+    let now = util::now_ms();
+    if user.locked_at(now) {
+        return Ok(Err(checked.locked_out()));
+    }
+    if user.cred_gen != seen_gen {
+        return Ok(Err(ApiError::bad_credentials()));
+    }
+    if !right {
+        let failed = store::add_failure(c, pool_id, sub, |failed| lock_until(limits, failed, now))?;
+        return Ok(Err(if failed > i64::from(limits.lockout_threshold) {
+            checked.locked_out()
+        } else {
+            ApiError::bad_credentials()
+        }));
+    }
+    if user.failed != 0 || user.locked_until_ms != 0 {
+        store::clear_failures(c, pool_id, sub)?;
+        user.failed = 0;
+        user.locked_until_ms = 0;
+    }
+    Ok(Ok(user))
 }
 
 /// InitiateAuth.
@@ -104,7 +206,7 @@ async fn start_srp(
     let Some(user) = user else {
         check_secret_hash(&client, secret_hash, &[username])?;
         if client.config.prevent_user_existence_errors {
-            return fake_srp_challenge(&pool, username);
+            return fake_srp_challenge(state, &pool, username).await;
         }
         return Err(ApiError::user_not_found());
     };
@@ -116,7 +218,9 @@ async fn start_srp(
     let Some(verifier) = user.verifier.clone() else {
         return Err(ApiError::bad_credentials());
     };
-    let step = ServerStep::start(&verifier)?;
+    let generation = user.cred_gen;
+    let step =
+        crypto::run(move || Ok(ServerStep::start(&verifier)?.with_generation(generation))).await?;
     let salt = step.salt_hex();
     let b = step.b_hex();
     let block = state.pending.add_srp(PendingSrp {
@@ -141,11 +245,17 @@ async fn start_srp(
 }
 
 /// With PreventUserExistenceErrors, an unknown user gets a challenge that can never be
-/// answered (a throwaway verifier), like Cognito.
-fn fake_srp_challenge(pool: &PoolRt, username: &str) -> Result<Value, ApiError> {
-    let junk = util::hex(&util::random_bytes::<32>()?);
-    let verifier: StoredVerifier = srp_glue::make_verifier(&pool.id, username, &junk)?;
-    let step = ServerStep::start(&verifier)?;
+/// answered, like Cognito: a throwaway verifier that is stable per name (same SALT on every
+/// call, as for a real user), costs what a real user's challenge costs and stores nothing.
+async fn fake_srp_challenge(
+    state: &State,
+    pool: &PoolRt,
+    username: &str,
+) -> Result<Value, ApiError> {
+    let verifier: StoredVerifier = state
+        .pending
+        .fake_verifier(&pool.id, &pool.key_of(username));
+    let step = crypto::run(move || ServerStep::start(&verifier)).await?;
     Ok(json!({
         "ChallengeName": "PASSWORD_VERIFIER",
         "ChallengeParameters": {
@@ -156,36 +266,6 @@ fn fake_srp_challenge(pool: &PoolRt, username: &str) -> Result<Value, ApiError> 
             "USER_ID_FOR_SRP": username,
         }
     }))
-}
-
-/// Records a wrong password and answers with the right refusal.
-async fn wrong_password(state: &State, user: &User) -> ApiError {
-    let limits = state.limits.clone();
-    let pool_id = user.pool_id.clone();
-    let sub = user.sub.clone();
-    let result = state
-        .store
-        .write(move |c| {
-            let now = util::now_ms();
-            store::add_failure(c, &pool_id, &sub, |failed| {
-                let threshold = i64::from(limits.lockout_threshold);
-                if failed < threshold {
-                    return 0;
-                }
-                let doublings = (failed - threshold).min(20) as u32;
-                let lock = limits
-                    .lockout_base
-                    .saturating_mul(1u32 << doublings)
-                    .min(limits.lockout_max);
-                now + lock.as_millis() as i64
-            })
-        })
-        .await;
-    match result {
-        Ok(failed) if failed > i64::from(state.limits.lockout_threshold) => attempts_exceeded(),
-        Ok(_) => ApiError::bad_credentials(),
-        Err(e) => e,
-    }
 }
 
 async fn password_auth(
@@ -206,43 +286,104 @@ async fn password_auth(
     };
     check_secret_hash(&client, secret_hash, &[username, &user.username, &user.sub])?;
     ensure_enabled(&user)?;
+    // Answered early to save the crypto; the decision is made again in the transaction.
     if locked(&user) {
         return Err(attempts_exceeded());
     }
-    let good = match &user.verifier {
-        Some(v) => srp_glue::check_password(&pool.id, &user.username, password, v)?,
+    let right = match user.verifier.clone() {
+        Some(v) => crypto::check_password(&pool.id, &user.username, password, v).await?,
         None => false,
     };
-    if !good {
-        return Err(wrong_password(state, &user).await);
-    }
-    signed_in(state, pool, client, user).await
+    let seen_gen = user.cred_gen;
+    #[cfg(test)]
+    tests::pause_after_check(&user.sub).await;
+    finish_sign_in(state, pool, client, user, seen_gen, right).await
 }
 
-/// The password was right: answer by status (tokens, a challenge, or a refusal).
-async fn signed_in(
+/// Decides a checked password attempt ([`settle_attempt`]) and answers: tokens (the
+/// session inserted in the deciding transaction), a challenge, or a refusal. `read` is the
+/// user as read when the attempt started.
+async fn finish_sign_in(
     state: &Arc<State>,
     pool: Arc<PoolRt>,
     client: Arc<ClientRt>,
-    user: User,
+    read: User,
+    seen_gen: i64,
+    right: bool,
 ) -> Result<Value, ApiError> {
+    let new = if right {
+        Some(session::new_session(&client, &read)?)
+    } else {
+        None
+    };
+    let limits = state.limits.clone();
+    let (pool_id, sub) = (read.pool_id.clone(), read.sub.clone());
+    let row = new.as_ref().map(|n| (n.row.clone(), n.refresh_hash));
+    let decide = state.store.write_keep(move |c| {
+        let user =
+            match settle_attempt(c, &limits, &pool_id, &sub, seen_gen, right, Checked::SignIn)? {
+                Ok(user) => user,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+        let mut issued = false;
+        if user.status == UserStatus::Confirmed
+            && let Some((row, hash)) = &row
+        {
+            store::insert_session(c, row, hash)?;
+            issued = true;
+        }
+        Ok(Ok((user, issued)))
+    });
+    let Some(new) = new else {
+        // A wrong password is always refused.
+        return match decide.await {
+            Err(refusal) => Err(refusal),
+            Ok(_) => Err(ApiError::internal("a wrong password was accepted")),
+        };
+    };
+    // A confirmed user with the right password almost always gets the session: sign its
+    // tokens while the decision is written, and throw them away if it is a refusal.
+    let (decided, early) = if read.status == UserStatus::Confirmed {
+        let sign = session::authentication_result(
+            state,
+            &pool,
+            &client,
+            &read,
+            &new.row,
+            Some(&new.refresh_token),
+        );
+        let (decided, signed) = tokio::join!(decide, sign);
+        (decided, Some(signed))
+    } else {
+        (decide.await, None)
+    };
+    let (user, issued) = decided?;
+    if issued {
+        return match early {
+            Some(signed) => signed,
+            None => {
+                session::authentication_result(
+                    state,
+                    &pool,
+                    &client,
+                    &user,
+                    &new.row,
+                    Some(&new.refresh_token),
+                )
+                .await
+            }
+        };
+    }
     match user.status {
-        UserStatus::Unconfirmed => {
-            clear_failures(state, &user).await?;
-            Err(ApiError::new(
-                "UserNotConfirmedException",
-                "User is not confirmed.",
-            ))
-        }
-        UserStatus::ResetRequired => {
-            clear_failures(state, &user).await?;
-            Err(ApiError::new(
-                "PasswordResetRequiredException",
-                "Password reset required for the user",
-            ))
-        }
+        UserStatus::Unconfirmed => Err(ApiError::new(
+            "UserNotConfirmedException",
+            "User is not confirmed.",
+        )),
+        UserStatus::ResetRequired => Err(ApiError::new(
+            "PasswordResetRequiredException",
+            "Password reset required for the user",
+        )),
         UserStatus::ForceChangePassword => {
-            clear_failures(state, &user).await?;
             if user.temp_expires_ms.is_some_and(|t| t <= util::now_ms()) {
                 return Err(ApiError::not_authorized(
                     "Temporary password has expired and must be reset by an administrator.",
@@ -250,52 +391,9 @@ async fn signed_in(
             }
             new_password_challenge(state, &pool, &client, &user)
         }
-        UserStatus::Confirmed => {
-            let new = session::new_session(&client, &user)?;
-            let row = new.row.clone();
-            let hash = new.refresh_hash;
-            let (pool_id, sub, had_failures) =
-                (user.pool_id.clone(), user.sub.clone(), user.failed != 0);
-            // Sign while the session is being written.
-            let write = {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    state
-                        .store
-                        .write(move |c| {
-                            if had_failures {
-                                store::clear_failures(c, &pool_id, &sub)?;
-                            }
-                            store::insert_session(c, &row, &hash)
-                        })
-                        .await
-                })
-            };
-            let result = session::authentication_result(
-                state,
-                &pool,
-                &client,
-                &user,
-                &new.row,
-                Some(&new.refresh_token),
-            );
-            write
-                .await
-                .map_err(|_| ApiError::internal("session write task failed"))??;
-            result
-        }
+        // A confirmed user with the right password was issued the session above.
+        UserStatus::Confirmed => Err(ApiError::internal("a confirmed sign-in got no session")),
     }
-}
-
-async fn clear_failures(state: &State, user: &User) -> Result<(), ApiError> {
-    if user.failed == 0 {
-        return Ok(());
-    }
-    let (pool_id, sub) = (user.pool_id.clone(), user.sub.clone());
-    state
-        .store
-        .write(move |c| store::clear_failures(c, &pool_id, &sub))
-        .await
 }
 
 fn new_password_challenge(
@@ -309,6 +407,7 @@ fn new_password_challenge(
         &client.id,
         &user.sub,
         "NEW_PASSWORD_REQUIRED",
+        user.cred_gen,
         client.config.session_validity(),
     )?;
     let mut user_attributes = serde_json::Map::new();
@@ -370,7 +469,7 @@ async fn refresh(
         return Err(ApiError::not_authorized("Refresh Token has expired"));
     }
     ensure_enabled(&user)?;
-    session::authentication_result(state, &pool, &client, &user, &session, None)
+    session::authentication_result(state, &pool, &client, &user, &session, None).await
 }
 
 /// RespondToAuthChallenge.
@@ -429,19 +528,25 @@ async fn password_verifier(
     )?;
     srp_glue::check_timestamp(timestamp, state.limits.srp_timestamp_skew)?;
     ensure_enabled(&user)?;
+    // Answered early to save the crypto; the decision is made again in the transaction.
     if locked(&user) {
         return Err(attempts_exceeded());
     }
-    let proof = ClientProof {
-        srp_a_hex: &attempt.srp_a,
-        secret_block: &block,
-        timestamp,
-        signature_b64: signature,
-    };
-    if !attempt.step.verify(&pool.id, &attempt.username, &proof)? {
-        return Err(wrong_password(state, &user).await);
-    }
-    signed_in(state, pool, client, user).await
+    // The generation the step's verifier was read under, at InitiateAuth.
+    let seen_gen = attempt.step.generation();
+    let pool_id = pool.id.clone();
+    let (timestamp, signature) = (timestamp.to_owned(), signature.to_owned());
+    let right = crypto::run(move || {
+        let proof = ClientProof {
+            srp_a_hex: &attempt.srp_a,
+            secret_block: &block,
+            timestamp: &timestamp,
+            signature_b64: &signature,
+        };
+        attempt.step.verify(&pool_id, &attempt.username, &proof)
+    })
+    .await?;
+    finish_sign_in(state, pool, client, user, seen_gen, right).await
 }
 
 async fn new_password(
@@ -459,6 +564,7 @@ async fn new_password(
     {
         return Err(expired());
     }
+    let opened_gen = pending.cred_gen;
     let username = lookup(r, "USERNAME").ok_or_else(|| missing_param("USERNAME"))?;
     let new_password = lookup(r, "NEW_PASSWORD").ok_or_else(|| missing_param("NEW_PASSWORD"))?;
     let (pid, sub) = (pool.id.clone(), pending.sub.clone());
@@ -475,16 +581,16 @@ async fn new_password(
         lookup(r, "SECRET_HASH"),
         &[username, &user.username, &user.sub],
     )?;
-    let updates: Vec<(String, String)> = r
+    let mut updates: Vec<(String, String)> = r
         .iter()
         .filter_map(|(k, v)| {
             k.strip_prefix("userAttributes.")
                 .map(|n| (n.to_owned(), v.clone()))
         })
         .collect();
-    attributes::check_write(
+    attributes::accept_write(
         &pool.schema,
-        &updates,
+        &mut updates,
         WriteKind::SignUp,
         Some(&client.config),
     )?;
@@ -500,7 +606,7 @@ async fn new_password(
     }
     password::check_shape(new_password, "newPassword")?;
     password::check_policy(new_password, &pool.config.password_policy)?;
-    let verifier = srp_glue::make_verifier(&pool.id, &user.username, new_password)?;
+    let verifier = crypto::make_verifier(&pool.id, &user.username, new_password).await?;
     let new: NewSession = session::new_session(&client, &user)?;
     let (row, hash) = (new.row.clone(), new.refresh_hash);
     let pool2 = pool.clone();
@@ -510,7 +616,11 @@ async fn new_password(
         .write(move |c| {
             let mut u =
                 store::user_by_sub(c, &pool2.id, &sub)?.ok_or_else(ApiError::user_not_found)?;
-            if u.status != UserStatus::ForceChangePassword {
+            // Disabled since the challenge was opened: no session.
+            ensure_enabled(&u)?;
+            // A new temporary password, a reset or a disabling since the challenge was
+            // opened: the temporary password it was opened with is no longer the user's.
+            if u.status != UserStatus::ForceChangePassword || u.cred_gen != opened_gen {
                 return Err(ApiError::not_authorized(
                     "Invalid session for the user, session is expired.",
                 ));
@@ -528,6 +638,8 @@ async fn new_password(
             u.locked_until_ms = 0;
             u.modified_ms = util::now_ms();
             store::update_user(c, &u)?;
+            // A new password: sign-ins still checking the temporary one are over.
+            store::bump_credentials(c, &pool2.id, &u.sub)?;
             super::apply_aliases(c, &pool2, &u, false)?;
             store::insert_session(c, &row, &hash)?;
             Ok(u)
@@ -542,4 +654,121 @@ async fn new_password(
         &new.row,
         Some(&new.refresh_token),
     )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, PoisonError};
+
+    use serde_json::json;
+    use tokio::sync::oneshot;
+
+    use crate::{ClientConfig, LocalPool, PoolConfig};
+
+    /// Sign-ins to hold between their password check and their decision, by sub: the
+    /// first sender says the sign-in got there, the receiver lets it go on.
+    type Pauses = Mutex<HashMap<String, (oneshot::Sender<()>, oneshot::Receiver<()>)>>;
+
+    fn pauses() -> &'static Pauses {
+        static PAUSES: std::sync::OnceLock<Pauses> = std::sync::OnceLock::new();
+        PAUSES.get_or_init(Pauses::default)
+    }
+
+    /// Called by USER_PASSWORD_AUTH between the check and the decision.
+    pub(super) async fn pause_after_check(sub: &str) {
+        let pause = pauses()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(sub);
+        if let Some((reached, resume)) = pause {
+            let _ = reached.send(());
+            let _ = resume.await;
+        }
+    }
+
+    /// Signs in with USER_PASSWORD_AUTH, runs `between` once the password has been checked
+    /// and before the sign-in is decided, and returns the sign-in's answer.
+    async fn password_sign_in_around(
+        between: &str,
+        body: impl Fn(&str) -> serde_json::Value,
+    ) -> Result<serde_json::Value, crate::ApiError> {
+        let server = LocalPool::builder().start().await.unwrap();
+        let pool = server.create_pool(PoolConfig::new("race")).await.unwrap();
+        let client = server
+            .create_client(&pool.pool_id, ClientConfig::new("web").with_password_auth())
+            .await
+            .unwrap();
+        let pw = "Corr3ct-Horse";
+        let sub = server
+            .create_user(
+                &pool.pool_id,
+                "rex",
+                pw,
+                &[("email", "rex@example.com"), ("email_verified", "true")],
+            )
+            .await
+            .unwrap();
+        // A session to sign out with, for GlobalSignOut.
+        let sign_in = json!({
+            "ClientId": client.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": { "USERNAME": "rex", "PASSWORD": pw },
+        });
+        let state = server.state.clone();
+        let first = super::super::call(&state, "InitiateAuth", &sign_in)
+            .await
+            .unwrap();
+        let access = first["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (reached_tx, reached_rx) = oneshot::channel();
+        let (resume_tx, resume_rx) = oneshot::channel();
+        pauses()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(sub.clone(), (reached_tx, resume_rx));
+        let racing = {
+            let state = state.clone();
+            tokio::spawn(async move { super::super::call(&state, "InitiateAuth", &sign_in).await })
+        };
+        reached_rx.await.unwrap();
+        let mut change = body(&access);
+        change["UserPoolId"] = json!(pool.pool_id);
+        super::super::call(&state, between, &change).await.unwrap();
+        resume_tx.send(()).unwrap();
+        racing.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_password_set_between_check_and_issue_refuses_the_sign_in() {
+        let e = password_sign_in_around(
+            "AdminSetUserPassword",
+            |_| json!({ "Username": "rex", "Password": "N3w-Passw0rd!", "Permanent": true }),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            ("NotAuthorizedException", "Incorrect username or password.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_global_sign_out_between_check_and_issue_refuses_the_sign_in() {
+        let e = password_sign_in_around("GlobalSignOut", |access| json!({ "AccessToken": access }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "NotAuthorizedException");
+    }
+
+    #[tokio::test]
+    async fn a_reset_between_check_and_issue_refuses_the_sign_in() {
+        let e = password_sign_in_around("AdminResetUserPassword", |_| json!({ "Username": "rex" }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "NotAuthorizedException");
+    }
 }

@@ -3,11 +3,13 @@
 //!
 //! Every operation takes the request's JSON members and answers the response's JSON
 //! members. Database work goes through [`crate::store::Store`] on the blocking pool;
-//! hashing and signing happen outside any lock.
+//! SRP, password checks, verifiers and signing run on the crypto pool ([`crypto`]),
+//! never on the async threads and never under a lock.
 
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod codes;
+pub(crate) mod crypto;
 pub(crate) mod session;
 pub(crate) mod signup;
 pub(crate) mod user;

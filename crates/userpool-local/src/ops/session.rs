@@ -39,10 +39,11 @@ pub(crate) fn new_session(client: &ClientRt, user: &User) -> Result<NewSession, 
     })
 }
 
-/// Signs the id and access tokens of a session and builds `AuthenticationResult`.
-pub(crate) fn authentication_result(
+/// Signs the id and access tokens of a session (on the crypto pool) and builds
+/// `AuthenticationResult`.
+pub(crate) async fn authentication_result(
     state: &State,
-    pool: &PoolRt,
+    pool: &Arc<PoolRt>,
     client: &ClientRt,
     user: &User,
     session: &SessionRow,
@@ -85,8 +86,14 @@ pub(crate) fn authentication_result(
         "username": user.username,
     });
 
-    let id_token = pool.key.sign(&Value::Object(id))?;
-    let access_token = pool.key.sign(&access)?;
+    let signer = pool.clone();
+    let (id_token, access_token) = super::crypto::run(move || {
+        Ok((
+            signer.key.sign(&Value::Object(id))?,
+            signer.key.sign(&access)?,
+        ))
+    })
+    .await?;
     let mut result = json!({
         "AccessToken": access_token,
         "ExpiresIn": access_exp,
@@ -111,7 +118,9 @@ fn invalid_access() -> ApiError {
 }
 
 /// Authenticates an access token: signature with the pool's key, `exp`, `token_use`,
-/// the session (origin_jti) not revoked, the user present and enabled.
+/// the session (origin_jti) not revoked, the user present and enabled. (Verifying an
+/// RS256 signature is a public-key operation of some tens of microseconds: it stays on
+/// the async thread, unlike signing.)
 pub(crate) async fn authenticate(state: &State, token: &str) -> Result<Authed, ApiError> {
     let claims = tokens::peek_claims(token).ok_or_else(invalid_access)?;
     let pool_id = claims

@@ -12,7 +12,6 @@ use crate::error::ApiError;
 use crate::outbox::{Delivery, Purpose};
 use crate::password;
 use crate::protocol::{Params, delivery_json};
-use crate::srp_glue;
 use crate::state::{PoolRt, State};
 use crate::store::{self, User, UserStatus};
 use crate::util;
@@ -98,6 +97,7 @@ pub(crate) fn new_user(
         temp_expires_ms: None,
         failed: 0,
         locked_until_ms: 0,
+        cred_gen: 0,
         created_ms: now,
         modified_ms: now,
     })
@@ -108,7 +108,7 @@ pub(crate) async fn sign_up(state: &Arc<State>, p: Params<'_>) -> Result<Value, 
     let client_id = p.req_str("ClientId")?;
     let typed = p.req_str("Username")?;
     let password = p.req_str("Password")?;
-    let attrs = p.attributes("UserAttributes")?.unwrap_or_default();
+    let mut attrs = p.attributes("UserAttributes")?.unwrap_or_default();
     let (client, pool) = state.client_and_pool(client_id).await?;
     check_secret_hash(&client, p.str("SecretHash")?, &[typed])?;
     if pool.config.allow_admin_create_user_only {
@@ -116,16 +116,16 @@ pub(crate) async fn sign_up(state: &Arc<State>, p: Params<'_>) -> Result<Value, 
             "SignUp is not permitted for this user pool",
         ));
     }
-    attributes::check_write(
+    attributes::accept_write(
         &pool.schema,
-        &attrs,
+        &mut attrs,
         WriteKind::SignUp,
         Some(&client.config),
     )?;
     password::check_shape(password, "password")?;
     password::check_policy(password, &pool.config.password_policy)?;
     let mut user = new_user(&pool, typed, attrs, UserStatus::Unconfirmed)?;
-    user.verifier = Some(srp_glue::make_verifier(&pool.id, &user.username, password)?);
+    user.verifier = Some(super::crypto::make_verifier(&pool.id, &user.username, password).await?);
     let target = codes::signup_target(&pool, &user);
     let limits = state.limits.clone();
     let pool2 = pool.clone();

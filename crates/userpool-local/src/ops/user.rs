@@ -8,10 +8,12 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
+use super::auth::{Checked, settle_attempt};
 use super::session::{Authed, authenticate};
 use super::signup::record;
 use super::{
-    apply_aliases, check_secret_hash, codes, find_user, readable_attributes, user_client_not_found,
+    apply_aliases, check_secret_hash, codes, crypto, find_user, readable_attributes,
+    user_client_not_found,
 };
 use crate::attributes::{self, WriteKind};
 use crate::config::Limits;
@@ -19,7 +21,6 @@ use crate::error::ApiError;
 use crate::outbox::{Delivery, Purpose};
 use crate::password;
 use crate::protocol::{Params, delivery_json};
-use crate::srp_glue;
 use crate::state::{PoolRt, State};
 use crate::store::{self, User, UserStatus};
 use crate::tokens;
@@ -138,13 +139,13 @@ pub(crate) async fn update_user_attributes(
     state: &Arc<State>,
     p: Params<'_>,
 ) -> Result<Value, ApiError> {
-    let updates = p
+    let mut updates = p
         .attributes("UserAttributes")?
         .ok_or_else(|| ApiError::missing("UserAttributes"))?;
     let a = authenticate(state, p.req_str("AccessToken")?).await?;
-    attributes::check_write(
+    attributes::accept_write(
         &a.pool.schema,
-        &updates,
+        &mut updates,
         WriteKind::UserUpdate,
         Some(&a.client.config),
     )?;
@@ -305,43 +306,56 @@ pub(crate) async fn verify_user_attribute(
         .await
 }
 
-/// ChangePassword.
+/// ChangePassword. A wrong previous password counts towards the sign-in lockout, and the
+/// lockout refuses it (LimitExceededException, as Cognito), decided like a sign-in
+/// attempt ([`settle_attempt`]).
 pub(crate) async fn change_password(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
     let previous = p.req_str("PreviousPassword")?;
     let proposed = p.req_str("ProposedPassword")?;
     let a: Authed = authenticate(state, p.req_str("AccessToken")?).await?;
-    if a.user.locked_until_ms > util::now_ms() {
-        return Err(ApiError::not_authorized("Password attempts exceeded"));
+    // Answered early to save the crypto; the decision is made again in the transaction.
+    if a.user.locked_at(util::now_ms()) {
+        return Err(Checked::ChangePassword.locked_out());
     }
-    let ok = match &a.user.verifier {
-        Some(v) => srp_glue::check_password(&a.pool.id, &a.user.username, previous, v)?,
+    let right = match a.user.verifier.clone() {
+        Some(v) => crypto::check_password(&a.pool.id, &a.user.username, previous, v).await?,
         None => false,
     };
-    if !ok {
-        let (pool_id, sub) = (a.pool.id.clone(), a.user.sub.clone());
-        state
-            .store
-            .write(move |c| store::add_failure(c, &pool_id, &sub, |_| 0))
-            .await?;
-        return Err(ApiError::bad_credentials());
-    }
-    password::check_shape(proposed, "proposedPassword")?;
-    password::check_policy(proposed, &a.pool.config.password_policy)?;
-    let verifier = srp_glue::make_verifier(&a.pool.id, &a.user.username, proposed)?;
-    let (pool_id, sub) = (a.pool.id.clone(), a.user.sub.clone());
+    let verifier = if right {
+        password::check_shape(proposed, "proposedPassword")?;
+        password::check_policy(proposed, &a.pool.config.password_policy)?;
+        Some(crypto::make_verifier(&a.pool.id, &a.user.username, proposed).await?)
+    } else {
+        None
+    };
+    let limits = state.limits.clone();
+    let (pool_id, sub, seen_gen) = (a.pool.id.clone(), a.user.sub.clone(), a.user.cred_gen);
     state
         .store
-        .write(move |c| {
-            let mut user =
-                store::user_by_sub(c, &pool_id, &sub)?.ok_or_else(ApiError::user_not_found)?;
+        .write_keep(move |c| {
+            let mut user = match settle_attempt(
+                c,
+                &limits,
+                &pool_id,
+                &sub,
+                seen_gen,
+                right,
+                Checked::ChangePassword,
+            )? {
+                Ok(user) => user,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let Some(verifier) = verifier else {
+                return Err(ApiError::internal("a wrong password was accepted"));
+            };
             user.verifier = Some(verifier);
-            user.failed = 0;
-            user.locked_until_ms = 0;
             user.modified_ms = util::now_ms();
-            store::update_user(c, &user)
+            store::update_user(c, &user)?;
+            // Sign-ins still checking the old password are over.
+            store::bump_credentials(c, &pool_id, &sub)?;
+            Ok(Ok(json!({})))
         })
-        .await?;
-    Ok(json!({}))
+        .await
 }
 
 /// ForgotPassword.
@@ -430,7 +444,7 @@ pub(crate) async fn confirm_forgot_password(
     )?;
     password::check_shape(password, "password")?;
     password::check_policy(password, &pool.config.password_policy)?;
-    let verifier = srp_glue::make_verifier(&pool.id, &user.username, password)?;
+    let verifier = crypto::make_verifier(&pool.id, &user.username, password).await?;
     let limits = state.limits.clone();
     let pool_id = pool.id.clone();
     let sub = user.sub.clone();

@@ -1,10 +1,16 @@
 //! Integration tests of the local user pool over real HTTP: the official Rust SDK, raw
 //! HTTP for the error shapes, a crash test of the server program, and boto3.
 
+mod abuse;
 mod admin;
 mod auth;
+mod booleans;
 mod boto3;
+mod browser;
 mod common;
 mod crash;
 mod errors;
+mod lockout;
+mod races;
+mod stall;
 mod users;

@@ -1,0 +1,605 @@
+//! The [`Transport`] calls: each operation's request, its SECRET_HASH, and the answer in
+//! userpool's vocabulary.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
+    CodeDeliveryDetailsType,
+};
+use userpool_transport::{
+    AuthAnswer, AuthTokens, Challenge, ChallengeAnswer, ChallengeResponse, ClientMetadata,
+    InitiateAuth, SignUpRequest, Transport,
+};
+use userpool_types::{
+    AttributeName, Attributes, ClientId, Code, CodeDeliveryDetails, DeliveryMedium, Error,
+    Password, SecretString, SignUpResult, User, Username,
+};
+
+use crate::SdkTransport;
+use crate::errors::{malformed, map_sdk_error};
+
+/// A request of a newer vocabulary than this transport knows.
+fn unsupported(operation: &'static str, request: &impl std::fmt::Debug) -> Error {
+    // `Debug` of the vocabulary redacts every secret.
+    Error::UnsupportedOperation {
+        message: format!("{operation}: this transport cannot send {request:?}"),
+    }
+}
+
+fn metadata(metadata: ClientMetadata) -> Option<HashMap<String, String>> {
+    (!metadata.is_empty()).then(|| metadata.into_iter().collect())
+}
+
+fn attribute_list(attributes: &Attributes) -> Result<Vec<AttributeType>, Error> {
+    attributes
+        .iter()
+        .map(|(name, value)| {
+            AttributeType::builder()
+                .name(name.as_str())
+                .value(value)
+                .build()
+                .map_err(|e| Error::InvalidInput {
+                    field: "attributes",
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+fn delivery(details: &CodeDeliveryDetailsType) -> CodeDeliveryDetails {
+    CodeDeliveryDetails {
+        destination: details.destination().map(str::to_owned),
+        medium: details
+            .delivery_medium()
+            .map(|m| DeliveryMedium::from_name(m.as_str())),
+        attribute_name: details.attribute_name().map(str::to_owned),
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+fn tokens(operation: &'static str, result: &AuthenticationResultType) -> Result<AuthTokens, Error> {
+    let access = non_empty(result.access_token())
+        .ok_or_else(|| malformed(operation, "AuthenticationResult without AccessToken"))?;
+    let id = non_empty(result.id_token())
+        .ok_or_else(|| malformed(operation, "AuthenticationResult without IdToken"))?;
+    Ok(AuthTokens {
+        id_token: SecretString::new(id),
+        access_token: SecretString::new(access),
+        refresh_token: non_empty(result.refresh_token()).map(SecretString::new),
+        expires_in: (result.expires_in() > 0).then(|| i64::from(result.expires_in())),
+    })
+}
+
+fn auth_answer(
+    operation: &'static str,
+    result: Option<&AuthenticationResultType>,
+    challenge: Option<&ChallengeNameType>,
+    session: Option<&str>,
+    parameters: Option<&HashMap<String, String>>,
+) -> Result<AuthAnswer, Error> {
+    if let Some(result) = result {
+        return tokens(operation, result).map(AuthAnswer::Tokens);
+    }
+    let Some(name) = challenge else {
+        return Err(malformed(
+            operation,
+            "neither AuthenticationResult nor ChallengeName",
+        ));
+    };
+    Ok(AuthAnswer::Challenge(Challenge {
+        name: userpool_types::ChallengeName::from_name(name.as_str()),
+        session: non_empty(session).map(SecretString::new),
+        parameters: parameters
+            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+    }))
+}
+
+/// Adds `SECRET_HASH` when the app client has a secret.
+fn with_secret_hash(
+    mut parameters: HashMap<String, String>,
+    secret_hash: Option<String>,
+) -> HashMap<String, String> {
+    if let Some(hash) = secret_hash {
+        parameters.insert("SECRET_HASH".into(), hash);
+    }
+    parameters
+}
+
+#[async_trait]
+impl Transport for SdkTransport {
+    fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+
+    async fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResult, Error> {
+        const OP: &str = "SignUp";
+        self.call(OP, async {
+            let username = request.username.as_str();
+            let validation_data = (!request.validation_data.is_empty())
+                .then(|| attribute_list(&request.validation_data))
+                .transpose()?;
+            let out = self
+                .client
+                .sign_up()
+                .client_id(self.client_id.as_str())
+                .set_secret_hash(self.secret_hash(username))
+                .username(username)
+                .password(request.password.expose())
+                .set_user_attributes(Some(attribute_list(&request.attributes)?))
+                .set_validation_data(validation_data)
+                .set_client_metadata(metadata(request.client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            if out.user_sub().is_empty() {
+                return Err(malformed(OP, "no UserSub"));
+            }
+            Ok(SignUpResult {
+                user_confirmed: out.user_confirmed(),
+                user_sub: out.user_sub().to_owned(),
+                code_delivery: out.code_delivery_details().map(delivery),
+            })
+        })
+        .await
+    }
+
+    async fn confirm_sign_up(
+        &self,
+        username: Username,
+        code: Code,
+        force_alias_creation: bool,
+        client_metadata: ClientMetadata,
+    ) -> Result<(), Error> {
+        const OP: &str = "ConfirmSignUp";
+        self.call(OP, async {
+            self.client
+                .confirm_sign_up()
+                .client_id(self.client_id.as_str())
+                .set_secret_hash(self.secret_hash(username.as_str()))
+                .username(username.as_str())
+                .confirmation_code(code.expose())
+                .force_alias_creation(force_alias_creation)
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn resend_confirmation_code(
+        &self,
+        username: Username,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error> {
+        const OP: &str = "ResendConfirmationCode";
+        self.call(OP, async {
+            let out = self
+                .client
+                .resend_confirmation_code()
+                .client_id(self.client_id.as_str())
+                .set_secret_hash(self.secret_hash(username.as_str()))
+                .username(username.as_str())
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(out.code_delivery_details().map(delivery))
+        })
+        .await
+    }
+
+    async fn initiate_auth(
+        &self,
+        request: InitiateAuth,
+        client_metadata: ClientMetadata,
+    ) -> Result<AuthAnswer, Error> {
+        const OP: &str = "InitiateAuth";
+        self.call(OP, async {
+            let mut parameters = HashMap::new();
+            let (flow, hash) = match &request {
+                InitiateAuth::UserSrp {
+                    username,
+                    srp_a,
+                    device_key,
+                } => {
+                    parameters.insert("USERNAME".to_owned(), username.as_str().to_owned());
+                    parameters.insert("SRP_A".to_owned(), srp_a.clone());
+                    if let Some(key) = device_key {
+                        parameters.insert("DEVICE_KEY".to_owned(), key.clone());
+                    }
+                    (
+                        AuthFlowType::UserSrpAuth,
+                        self.secret_hash(username.as_str()),
+                    )
+                }
+                InitiateAuth::UserPassword { username, password } => {
+                    parameters.insert("USERNAME".to_owned(), username.as_str().to_owned());
+                    parameters.insert("PASSWORD".to_owned(), password.expose().to_owned());
+                    (
+                        AuthFlowType::UserPasswordAuth,
+                        self.secret_hash(username.as_str()),
+                    )
+                }
+                InitiateAuth::RefreshToken {
+                    refresh_token,
+                    username,
+                    device_key,
+                } => {
+                    parameters.insert(
+                        "REFRESH_TOKEN".to_owned(),
+                        refresh_token.expose().to_owned(),
+                    );
+                    if let Some(key) = device_key {
+                        parameters.insert("DEVICE_KEY".to_owned(), key.clone());
+                    }
+                    let hash = match (&self.secret, username) {
+                        (None, _) => None,
+                        (Some(_), Some(username)) => self.secret_hash(username.as_str()),
+                        (Some(_), None) => {
+                            return Err(Error::InvalidInput {
+                                field: "username",
+                                reason: "the app client has a secret: a refresh needs the \
+                                         username (or sub) to compute SECRET_HASH"
+                                    .into(),
+                            });
+                        }
+                    };
+                    (AuthFlowType::RefreshTokenAuth, hash)
+                }
+                other => return Err(unsupported("InitiateAuth", other)),
+            };
+            let out = self
+                .client
+                .initiate_auth()
+                .client_id(self.client_id.as_str())
+                .auth_flow(flow)
+                .set_auth_parameters(Some(with_secret_hash(parameters, hash)))
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            auth_answer(
+                OP,
+                out.authentication_result(),
+                out.challenge_name(),
+                out.session(),
+                out.challenge_parameters(),
+            )
+        })
+        .await
+    }
+
+    async fn respond_to_auth_challenge(
+        &self,
+        answer: ChallengeAnswer,
+    ) -> Result<AuthAnswer, Error> {
+        const OP: &str = "RespondToAuthChallenge";
+        self.call(OP, async {
+            let challenge = ChallengeNameType::from(answer.response.challenge().as_str());
+            let username = answer.username.as_str();
+            let mut responses = HashMap::new();
+            responses.insert("USERNAME".to_owned(), username.to_owned());
+            match &answer.response {
+                ChallengeResponse::PasswordVerifier {
+                    secret_block,
+                    timestamp,
+                    signature,
+                    device_key,
+                } => {
+                    responses.insert(
+                        "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
+                        secret_block.clone(),
+                    );
+                    responses.insert("TIMESTAMP".to_owned(), timestamp.clone());
+                    responses.insert(
+                        "PASSWORD_CLAIM_SIGNATURE".to_owned(),
+                        signature.expose().to_owned(),
+                    );
+                    if let Some(key) = device_key {
+                        responses.insert("DEVICE_KEY".to_owned(), key.clone());
+                    }
+                }
+                ChallengeResponse::NewPassword {
+                    new_password,
+                    attributes,
+                } => {
+                    responses.insert("NEW_PASSWORD".to_owned(), new_password.expose().to_owned());
+                    for (name, value) in attributes.iter() {
+                        responses.insert(format!("userAttributes.{name}"), value.to_owned());
+                    }
+                }
+                ChallengeResponse::SmsMfa { code } => {
+                    responses.insert("SMS_MFA_CODE".to_owned(), code.expose().to_owned());
+                }
+                ChallengeResponse::SoftwareTokenMfa { code } => {
+                    responses.insert(
+                        "SOFTWARE_TOKEN_MFA_CODE".to_owned(),
+                        code.expose().to_owned(),
+                    );
+                }
+                ChallengeResponse::SelectMfaType { answer } => {
+                    responses.insert("ANSWER".to_owned(), answer.clone());
+                }
+                ChallengeResponse::Custom { answer } => {
+                    responses.insert("ANSWER".to_owned(), answer.expose().to_owned());
+                }
+                other => return Err(unsupported("RespondToAuthChallenge", other)),
+            }
+            let out = self
+                .client
+                .respond_to_auth_challenge()
+                .client_id(self.client_id.as_str())
+                .challenge_name(challenge)
+                .set_session(answer.session.as_ref().map(|s| s.expose().to_owned()))
+                .set_challenge_responses(Some(with_secret_hash(
+                    responses,
+                    self.secret_hash(username),
+                )))
+                .set_client_metadata(metadata(answer.client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            auth_answer(
+                OP,
+                out.authentication_result(),
+                out.challenge_name(),
+                out.session(),
+                out.challenge_parameters(),
+            )
+        })
+        .await
+    }
+
+    async fn change_password(
+        &self,
+        access_token: SecretString,
+        previous: Password,
+        proposed: Password,
+    ) -> Result<(), Error> {
+        const OP: &str = "ChangePassword";
+        self.call(OP, async {
+            self.client
+                .change_password()
+                .access_token(access_token.expose())
+                .previous_password(previous.expose())
+                .proposed_password(proposed.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn forgot_password(
+        &self,
+        username: Username,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error> {
+        const OP: &str = "ForgotPassword";
+        self.call(OP, async {
+            let out = self
+                .client
+                .forgot_password()
+                .client_id(self.client_id.as_str())
+                .set_secret_hash(self.secret_hash(username.as_str()))
+                .username(username.as_str())
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(out.code_delivery_details().map(delivery))
+        })
+        .await
+    }
+
+    async fn confirm_forgot_password(
+        &self,
+        username: Username,
+        code: Code,
+        new_password: Password,
+        client_metadata: ClientMetadata,
+    ) -> Result<(), Error> {
+        const OP: &str = "ConfirmForgotPassword";
+        self.call(OP, async {
+            self.client
+                .confirm_forgot_password()
+                .client_id(self.client_id.as_str())
+                .set_secret_hash(self.secret_hash(username.as_str()))
+                .username(username.as_str())
+                .confirmation_code(code.expose())
+                .password(new_password.expose())
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user(&self, access_token: SecretString) -> Result<User, Error> {
+        const OP: &str = "GetUser";
+        self.call(OP, async {
+            let out = self
+                .client
+                .get_user()
+                .access_token(access_token.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            let username = Username::new(out.username())
+                .map_err(|e| malformed(OP, format!("Username: {e}")))?;
+            let attributes = out
+                .user_attributes()
+                .iter()
+                .map(|a| {
+                    let name = AttributeName::new(a.name())
+                        .map_err(|e| malformed(OP, format!("UserAttributes: {e}")))?;
+                    Ok((name, a.value().unwrap_or_default().to_owned()))
+                })
+                .collect::<Result<Attributes, Error>>()?;
+            Ok(User::new(username, attributes).with_mfa(
+                out.preferred_mfa_setting().map(str::to_owned),
+                out.user_mfa_setting_list().to_vec(),
+            ))
+        })
+        .await
+    }
+
+    async fn update_user_attributes(
+        &self,
+        access_token: SecretString,
+        attributes: Attributes,
+        client_metadata: ClientMetadata,
+    ) -> Result<Vec<CodeDeliveryDetails>, Error> {
+        const OP: &str = "UpdateUserAttributes";
+        self.call(OP, async {
+            let out = self
+                .client
+                .update_user_attributes()
+                .access_token(access_token.expose())
+                .set_user_attributes(Some(attribute_list(&attributes)?))
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(out
+                .code_delivery_details_list()
+                .iter()
+                .map(delivery)
+                .collect())
+        })
+        .await
+    }
+
+    async fn delete_user_attributes(
+        &self,
+        access_token: SecretString,
+        names: Vec<AttributeName>,
+    ) -> Result<(), Error> {
+        const OP: &str = "DeleteUserAttributes";
+        self.call(OP, async {
+            self.client
+                .delete_user_attributes()
+                .access_token(access_token.expose())
+                .set_user_attribute_names(Some(names.into_iter().map(String::from).collect()))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user_attribute_verification_code(
+        &self,
+        access_token: SecretString,
+        name: AttributeName,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error> {
+        const OP: &str = "GetUserAttributeVerificationCode";
+        self.call(OP, async {
+            let out = self
+                .client
+                .get_user_attribute_verification_code()
+                .access_token(access_token.expose())
+                .attribute_name(name.as_str())
+                .set_client_metadata(metadata(client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(out.code_delivery_details().map(delivery))
+        })
+        .await
+    }
+
+    async fn verify_user_attribute(
+        &self,
+        access_token: SecretString,
+        name: AttributeName,
+        code: Code,
+    ) -> Result<(), Error> {
+        const OP: &str = "VerifyUserAttribute";
+        self.call(OP, async {
+            self.client
+                .verify_user_attribute()
+                .access_token(access_token.expose())
+                .attribute_name(name.as_str())
+                .code(code.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn global_sign_out(&self, access_token: SecretString) -> Result<(), Error> {
+        const OP: &str = "GlobalSignOut";
+        self.call(OP, async {
+            self.client
+                .global_sign_out()
+                .access_token(access_token.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, refresh_token: SecretString) -> Result<(), Error> {
+        const OP: &str = "RevokeToken";
+        self.call(OP, async {
+            self.client
+                .revoke_token()
+                .token(refresh_token.expose())
+                .client_id(self.client_id.as_str())
+                .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_user(&self, access_token: SecretString) -> Result<(), Error> {
+        const OP: &str = "DeleteUser";
+        self.call(OP, async {
+            self.client
+                .delete_user()
+                .access_token(access_token.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_zero_means_unknown() {
+        let result = AuthenticationResultType::builder()
+            .access_token("a")
+            .id_token("i")
+            .build();
+        let tokens = tokens("InitiateAuth", &result).unwrap();
+        assert_eq!(tokens.expires_in, None);
+        assert_eq!(tokens.refresh_token, None);
+    }
+}

@@ -1,0 +1,87 @@
+//! At `debug` level (every target, the SDK's included), nothing secret is logged, and
+//! each call has its span with the operation name and its outcome. Alone in its test
+//! binary: tracing caches, per log line, whether any subscriber wants it, and a test
+//! running beside it on a thread without one could make a line look disabled here.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use userpool_transport::{InitiateAuth, Transport};
+use userpool_types::{Password, SecretString};
+
+use common::*;
+
+/// A writer that collects everything the subscriber prints.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// At `debug` level (every target, the SDK's included), nothing secret is logged, and
+/// each call has its span with the operation name.
+#[tokio::test]
+async fn debug_logs_never_show_secrets() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests, on threads with no subscriber, may have hit the same log lines first
+    // and had them cached as disabled everywhere: ask again, now that this one exists.
+    tracing::callsite::rebuild_interest_cache();
+
+    let server = Server::start(vec![
+        ok(tokens_answer()),
+        exception(
+            400,
+            "NotAuthorizedException",
+            "Incorrect username or password.",
+        ),
+        Reply::HangUp,
+    ])
+    .await;
+    let t = transport(&server, Some(SECRET));
+    let request = || InitiateAuth::UserPassword {
+        username: user("alice"),
+        password: Password::from(PASSWORD),
+    };
+    t.initiate_auth(request(), no_metadata()).await.unwrap();
+    let _ = t.initiate_auth(request(), no_metadata()).await;
+    let _ = t.get_user(SecretString::from(ACCESS_TOKEN)).await;
+    let _ = t.revoke_token(SecretString::from(REFRESH_TOKEN)).await;
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("cognito{operation=\"InitiateAuth\"}"),
+        "{text}"
+    );
+    assert!(text.contains("cognito{operation=\"GetUser\"}"), "{text}");
+    assert!(text.contains("NotAuthorizedException"), "{text}");
+    for secret in [
+        SECRET,
+        PASSWORD,
+        ACCESS_TOKEN,
+        REFRESH_TOKEN,
+        &expected_hash("alice"),
+    ] {
+        assert!(!text.contains(secret), "{secret} was logged:\n{text}");
+    }
+}
