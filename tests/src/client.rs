@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
+use userpool::storage::Storage;
 use userpool::{
-    AUTH_CHANNEL, Auth, AuthEvent, Clock, MemoryStore, Session, SignUpOptions, Storage,
-    Subscription,
+    AUTH_CHANNEL, Auth, AuthEvent, Clock, MemoryStore, Session, SignUpOptions, Subscription,
 };
 
 use crate::backend::{AppClient, Backend, PoolOptions, Purpose};

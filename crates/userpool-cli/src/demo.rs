@@ -438,8 +438,8 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
 
     // ------------------------------------------------------------ user and session
     n.step("The current user");
-    n.call("auth.current_authenticated_user(false).await?");
-    let user = auth.current_authenticated_user(false).await?;
+    n.call("auth.current_authenticated_user().await?");
+    let user = auth.current_authenticated_user().await?;
     n.events(&[]).await?;
     n.user(&user);
 
@@ -519,8 +519,8 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
         Some(r) if !r.is_updated => {}
         other => bail!("the email change should wait for verification: {other:?}"),
     }
-    n.call("auth.current_authenticated_user(false).await?  // reloaded after the update");
-    let user = auth.current_authenticated_user(false).await?;
+    n.call("auth.current_authenticated_user().await?  // reloaded after the update");
+    let user = auth.current_authenticated_user().await?;
     n.events(&[]).await?;
     n.say(format!(
         "until the new one is verified, the pool keeps email = {}",
@@ -533,8 +533,10 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
     auth.verify_current_user_attribute_submit("email", code)
         .await?;
     n.events(&[]).await?;
-    n.call("auth.current_authenticated_user(true).await?  // bypass the cache");
-    let user = auth.current_authenticated_user(true).await?;
+    n.call("auth.current_authenticated_user_with(userpool::CurrentUserOptions::default().bypass_cache()).await?  // bypass the cache");
+    let user = auth
+        .current_authenticated_user_with(userpool::CurrentUserOptions::default().bypass_cache())
+        .await?;
     n.events(&[]).await?;
     n.say(format!(
         "email = {}, email_verified = {}",
@@ -652,7 +654,7 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
     }
     n.secrets
         .keep_session(&*backend_auth.current_session().await?);
-    let grace = backend_auth.current_authenticated_user(false).await?;
+    let grace = backend_auth.current_authenticated_user().await?;
     n.events(&[]).await?;
     n.say(format!(
         "signed in as {} ({}); every call carried a SECRET_HASH",
@@ -668,7 +670,7 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
     n.call("auth.delete_user_attributes([\"custom:team\"]).await?");
     auth.delete_user_attributes(["custom:team"]).await?;
     n.events(&[]).await?;
-    let user = auth.current_authenticated_user(false).await?;
+    let user = auth.current_authenticated_user().await?;
     n.events(&[]).await?;
     if user.attribute("custom:team").is_some() {
         bail!("custom:team is still there after deletion");

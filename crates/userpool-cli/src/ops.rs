@@ -272,7 +272,7 @@ pub(crate) async fn whoami(args: WhoamiArgs) -> Result<(), Failure> {
     let client = args.pool.client()?;
     let user = client
         .auth
-        .current_authenticated_user(args.fresh)
+        .current_authenticated_user_with(current_user_options(args.fresh))
         .await
         .map_err(client.fail("whoami"))?;
     if args.json {
@@ -554,7 +554,7 @@ async fn attributes_get(args: AttributesGetArgs) -> Result<(), Failure> {
     let client = args.pool.client()?;
     let user = client
         .auth
-        .current_authenticated_user(args.fresh)
+        .current_authenticated_user_with(current_user_options(args.fresh))
         .await
         .map_err(client.fail("attributes get"))?;
     if args.json {
@@ -686,7 +686,7 @@ pub(crate) async fn delete(args: DeleteArgs) -> Result<(), Failure> {
     let fail = client.fail("delete");
     let user = client
         .auth
-        .current_authenticated_user(false)
+        .current_authenticated_user()
         .await
         .map_err(&fail)?;
     let name = user.username().as_str().to_owned();
@@ -699,6 +699,16 @@ pub(crate) async fn delete(args: DeleteArgs) -> Result<(), Failure> {
     client.auth.delete_user().await.map_err(&fail)?;
     println!("deleted the user {name}; signed out");
     Ok(())
+}
+
+/// `--fresh` fetches the user anew (GetUser) instead of reading the cached one.
+fn current_user_options(fresh: bool) -> userpool::CurrentUserOptions {
+    let options = userpool::CurrentUserOptions::default();
+    if fresh {
+        options.bypass_cache()
+    } else {
+        options
+    }
 }
 
 #[cfg(test)]

@@ -74,7 +74,18 @@ fn benches(c: &mut Criterion) {
     // The same signing path as the server.
     let signer = Rs256Signer::generate();
     let sign = |msg: &[u8]| signer.sign(msg);
-    let claims = br#"{"sub":"0b7c8a8e-0000-4000-8000-000000000000","token_use":"access","scope":"aws.cognito.signin.user.admin","exp":1,"iat":1,"jti":"x","username":"bench"}"#;
+    // An access token's claims as the server issues them (the shared builder).
+    let claims = serde_json::Value::Object(
+        userpool_types::ClaimsBuilder::new(
+            "0b7c8a8e-0000-4000-8000-000000000000",
+            "bench",
+            "bench-client",
+            1,
+        )
+        .access_token(1, Some("x")),
+    )
+    .to_string();
+    let claims = claims.as_bytes();
     group.bench_function("verifier_check_and_two_rs256", |b| {
         b.iter(|| {
             assert!(userpool_srp::check_password(

@@ -5,34 +5,18 @@ use serde_json::{Value, json};
 
 use crate::config::{AttributeType, ClientConfig, PoolConfig};
 use crate::error::ApiError;
+use userpool_types::StandardAttributeType;
 
-/// Cognito's standard attributes.
-pub(crate) const STANDARD: &[&str] = &[
-    "sub",
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "email",
-    "email_verified",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-    "phone_number_verified",
-    "address",
-    "updated_at",
-];
-
-/// True for a standard attribute name.
+/// True for a standard attribute name (the table in `userpool-types`, which the client
+/// shares).
 pub(crate) fn is_standard(name: &str) -> bool {
-    STANDARD.contains(&name)
+    userpool_types::standard_attribute(name).is_some()
+}
+
+/// True for the standard attributes only the pool sets (`sub`, `identities`): nobody
+/// writes them through the API.
+pub(crate) fn is_pool_managed(name: &str) -> bool {
+    userpool_types::standard_attribute(name).is_some_and(|a| a.pool_managed)
 }
 
 /// One attribute of a pool's schema.
@@ -51,17 +35,19 @@ pub(crate) struct AttrDef {
 
 /// The full schema of a pool: standard attributes then `custom:` ones.
 pub(crate) fn schema(config: &PoolConfig) -> Vec<AttrDef> {
-    let mut out = Vec::with_capacity(STANDARD.len() + config.custom_attributes.len());
-    for &name in STANDARD {
-        let data_type = match name {
-            "email_verified" | "phone_number_verified" => AttributeType::Boolean,
-            "updated_at" => AttributeType::Number,
-            _ => AttributeType::String,
+    let standard = userpool_types::STANDARD_ATTRIBUTE_TABLE;
+    let mut out = Vec::with_capacity(standard.len() + config.custom_attributes.len());
+    for attr in standard {
+        let name = attr.name;
+        let data_type = match attr.data_type {
+            StandardAttributeType::Boolean => AttributeType::Boolean,
+            StandardAttributeType::Number => AttributeType::Number,
+            StandardAttributeType::String => AttributeType::String,
         };
         out.push(AttrDef {
             name: name.to_owned(),
             data_type,
-            mutable: name != "sub" && !config.immutable_attributes.iter().any(|a| a == name),
+            mutable: !attr.pool_managed && !config.immutable_attributes.iter().any(|a| a == name),
             required: name == "sub" || config.required_attributes.iter().any(|a| a == name),
             developer_only: false,
             min_len: if name == "sub" { 1 } else { 0 },
@@ -151,7 +137,7 @@ fn unauthorized_write() -> ApiError {
 
 /// May this client (user-side) write the attribute?
 fn client_may_write(client: Option<&ClientConfig>, def: &AttrDef) -> bool {
-    if def.developer_only || def.name == "sub" {
+    if def.developer_only || is_pool_managed(&def.name) {
         return false;
     }
     match client.and_then(|c| c.write_attributes.as_ref()) {
@@ -185,10 +171,10 @@ pub(crate) fn check_write(
                 "Attribute does not exist in the schema.",
             ));
         };
-        if def.name == "sub" {
-            return Err(ApiError::invalid_parameter(
-                "Cannot modify the non-mutable attribute sub",
-            ));
+        if is_pool_managed(&def.name) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Cannot modify the non-mutable attribute {name}"
+            )));
         }
         let user_side = matches!(
             kind,
@@ -393,6 +379,39 @@ mod tests {
             "NotAuthorizedException"
         );
         assert!(check_write(&s, &verified, WriteKind::AdminUpdate, None).is_ok());
+    }
+
+    #[test]
+    fn identities_is_in_the_schema_and_set_by_the_pool_only() {
+        // The standard list is the client's: `identities` is there, read-only.
+        let s = pool();
+        let identities = s.iter().find(|d| d.name == "identities").unwrap();
+        assert!(!identities.mutable && !identities.required);
+        let attrs = [("identities".to_owned(), "[]".to_owned())];
+        for kind in [
+            WriteKind::SignUp,
+            WriteKind::AdminCreate,
+            WriteKind::UserUpdate,
+            WriteKind::AdminUpdate,
+        ] {
+            let e = check_write(&s, &attrs, kind, None).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.message()),
+                (
+                    "InvalidParameterException",
+                    "Cannot modify the non-mutable attribute identities"
+                ),
+                "{kind:?}"
+            );
+        }
+        assert!(client_may_read(None, "identities"));
+        // A pool cannot require what no sign-up can give.
+        let mut c = PoolConfig::new("p");
+        c.required_attributes.push("identities".into());
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.kind(), "InvalidParameterException");
+        c.required_attributes = vec!["sub".into(), "email".into()];
+        assert!(c.validate().is_ok());
     }
 
     #[test]

@@ -3,28 +3,34 @@
 
 use std::fmt;
 
+pub use userpool_types::ExceptionName;
+
 /// A Cognito exception as it goes over the wire: an exception name (`__type` in the body and
 /// the `x-amzn-ErrorType` header), a message, and an HTTP status (400 for client errors,
 /// 500 for real faults).
+///
+/// The name is an [`ExceptionName`] of the table in `userpool-types` that the client's
+/// `Error` is generated from, so both sides spell every exception the same way.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiError {
-    kind: &'static str,
+    kind: ExceptionName,
     message: String,
     status: u16,
 }
 
 impl ApiError {
-    /// An error with HTTP status 400.
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    /// An error with the exception's usual HTTP status ([`ExceptionName::http_status`]:
+    /// 400 for client errors).
+    pub fn new(kind: ExceptionName, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
-            status: 400,
+            status: kind.http_status(),
         }
     }
 
     /// An error with a chosen HTTP status.
-    pub fn with_status(kind: &'static str, message: impl Into<String>, status: u16) -> Self {
+    pub fn with_status(kind: ExceptionName, message: impl Into<String>, status: u16) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -34,6 +40,11 @@ impl ApiError {
 
     /// The exception name, e.g. `NotAuthorizedException`.
     pub fn kind(&self) -> &'static str {
+        self.kind.as_str()
+    }
+
+    /// The exception, as a value to compare.
+    pub fn exception(&self) -> ExceptionName {
         self.kind
     }
 
@@ -49,24 +60,24 @@ impl ApiError {
 
     /// The JSON body Cognito answers with: `{"__type": ..., "message": ...}`.
     pub fn body(&self) -> String {
-        serde_json::json!({ "__type": self.kind, "message": self.message }).to_string()
+        serde_json::json!({ "__type": self.kind.as_str(), "message": self.message }).to_string()
     }
 
     pub(crate) fn internal(context: impl fmt::Display) -> Self {
         tracing::error!(error = %context, "internal error");
         Self::with_status(
-            "InternalErrorException",
+            ExceptionName::InternalError,
             "An internal error occurred in the local user pool.",
             500,
         )
     }
 
     pub(crate) fn not_authorized(message: impl Into<String>) -> Self {
-        Self::new("NotAuthorizedException", message)
+        Self::new(ExceptionName::NotAuthorized, message)
     }
 
     pub(crate) fn invalid_parameter(message: impl Into<String>) -> Self {
-        Self::new("InvalidParameterException", message)
+        Self::new(ExceptionName::InvalidParameter, message)
     }
 
     pub(crate) fn bad_credentials() -> Self {
@@ -74,40 +85,40 @@ impl ApiError {
     }
 
     pub(crate) fn user_not_found() -> Self {
-        Self::new("UserNotFoundException", "User does not exist.")
+        Self::new(ExceptionName::UserNotFound, "User does not exist.")
     }
 
     pub(crate) fn pool_not_found(pool_id: &str) -> Self {
         Self::new(
-            "ResourceNotFoundException",
+            ExceptionName::ResourceNotFound,
             format!("User pool {pool_id} does not exist."),
         )
     }
 
     pub(crate) fn client_not_found(client_id: &str) -> Self {
         Self::new(
-            "ResourceNotFoundException",
+            ExceptionName::ResourceNotFound,
             format!("User pool client {client_id} does not exist."),
         )
     }
 
     pub(crate) fn code_mismatch() -> Self {
         Self::new(
-            "CodeMismatchException",
+            ExceptionName::CodeMismatch,
             "Invalid verification code provided, please try again.",
         )
     }
 
     pub(crate) fn code_expired() -> Self {
         Self::new(
-            "ExpiredCodeException",
+            ExceptionName::ExpiredCode,
             "Invalid code provided, please request a code again.",
         )
     }
 
     pub(crate) fn limit_exceeded() -> Self {
         Self::new(
-            "LimitExceededException",
+            ExceptionName::LimitExceeded,
             "Attempt limit exceeded, please try after some time.",
         )
     }
@@ -121,7 +132,7 @@ impl ApiError {
     }
 
     pub(crate) fn serialization(message: impl Into<String>) -> Self {
-        Self::new("SerializationException", message)
+        Self::new(ExceptionName::Serialization, message)
     }
 }
 

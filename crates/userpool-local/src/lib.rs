@@ -158,7 +158,7 @@ pub use config::{
     AttributeType, ClientConfig, ClientInfo, CustomAttribute, Limits, PasswordPolicy, PoolConfig,
     PoolInfo, TimeUnit, TokenValidity,
 };
-pub use error::{ApiError, Error, Result};
+pub use error::{ApiError, Error, ExceptionName, Result};
 pub use outbox::{Medium, Outbox, OutboxRecord, Purpose};
 pub use srp_state::{PendingLimits, PendingStats};
 
@@ -310,6 +310,14 @@ impl LocalPoolBuilder {
                 "the prune interval must be above zero".to_owned(),
             ));
         }
+        // Pool ids are `<region>_<name>`: a region that cannot start one (upper case, `_`)
+        // would make pools no client could sign in to.
+        userpool_types::UserPoolId::from_parts(&self.region, "x").map_err(|_| {
+            Error::Config(format!(
+                "region {:?} cannot start a user pool id: lowercase ASCII letters, digits and '-' only",
+                self.region
+            ))
+        })?;
         if let Some(key) = &self.admin_key
             && key.access_key_id.is_empty()
         {
@@ -789,5 +797,39 @@ mod tests {
         assert!(env.builder().is_ok());
         let flag_wins = o.clone().with_env(|_| Some("other".to_owned()));
         assert_eq!(flag_wins.admin_access_key_id.as_deref(), Some("AKID"));
+    }
+
+    #[tokio::test]
+    async fn a_region_that_cannot_start_a_pool_id_is_refused() {
+        for region in ["US-EAST-1", "us_east_1", "", "us east"] {
+            let e = LocalPool::builder()
+                .in_memory()
+                .region(region)
+                .start()
+                .await
+                .err();
+            assert!(matches!(e, Some(Error::Config(_))), "{region:?}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn pool_id_shape_is_the_same_for_the_client_and_srp() {
+        for id in [
+            "us-east-1_AbCdEfGhI",
+            "eu-west-2_x",
+            "US_abc",
+            "us-east-1_a_b",
+            "us-east-1_a-b",
+            "_abc",
+            "us-east-1_",
+            "us-east-1",
+            "",
+        ] {
+            assert_eq!(
+                userpool_types::UserPoolId::parse(id).is_ok(),
+                userpool_srp::pool_name(id).is_ok(),
+                "{id:?}"
+            );
+        }
     }
 }

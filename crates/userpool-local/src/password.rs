@@ -1,7 +1,7 @@
 //! Password policy checks with Cognito's messages, and temporary password generation.
 
 use crate::config::PasswordPolicy;
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::util;
 
 /// Cognito's symbol characters (space counts too).
@@ -9,7 +9,7 @@ const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
 
 fn invalid(what: &str) -> ApiError {
     ApiError::new(
-        "InvalidPasswordException",
+        ExceptionName::InvalidPassword,
         format!("Password did not conform with policy: {what}"),
     )
 }

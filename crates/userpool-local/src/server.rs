@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::protocol::{CONTENT_TYPE, TARGET_PREFIX};
 use crate::state::State;
 use crate::{guard, ops, sigv4, util};
@@ -163,7 +163,7 @@ fn echo_origin(origin: &str) -> Cors {
 }
 
 fn access_denied(message: impl Into<String>) -> ApiError {
-    ApiError::with_status("AccessDeniedException", message, 403)
+    ApiError::with_status(ExceptionName::AccessDenied, message, 403)
 }
 
 /// A short, printable excerpt of a header value for an error message.
@@ -328,7 +328,7 @@ fn content_type_ok(headers: &HeaderMap) -> bool {
 fn operation(headers: &HeaderMap) -> Result<String, ApiError> {
     let Some(target) = headers.get("x-amz-target") else {
         return Err(ApiError::new(
-            "UnknownOperationException",
+            ExceptionName::UnknownOperation,
             "Missing X-Amz-Target header: expected AWSCognitoIdentityProviderService.<Operation>",
         ));
     };
@@ -340,7 +340,7 @@ fn operation(headers: &HeaderMap) -> Result<String, ApiError> {
         .map(str::to_owned)
         .ok_or_else(|| {
             ApiError::new(
-                "UnknownOperationException",
+                ExceptionName::UnknownOperation,
                 "X-Amz-Target must be AWSCognitoIdentityProviderService.<Operation>",
             )
         })
@@ -356,7 +356,7 @@ enum BodyFault {
 
 fn too_large() -> ApiError {
     ApiError::with_status(
-        "RequestEntityTooLargeException",
+        ExceptionName::RequestEntityTooLarge,
         format!("Request body larger than {MAX_BODY} bytes."),
         413,
     )
@@ -364,7 +364,7 @@ fn too_large() -> ApiError {
 
 fn body_timed_out(timeout: Duration) -> ApiError {
     ApiError::with_status(
-        "RequestTimeoutException",
+        ExceptionName::RequestTimeout,
         format!(
             "The request body was not received within {} seconds.",
             timeout.as_secs_f64()
@@ -511,7 +511,7 @@ where
         Err(e) if e.is_panic() => {
             tracing::error!("operation panicked");
             Err(ApiError::with_status(
-                "InternalErrorException",
+                ExceptionName::InternalError,
                 "An internal error occurred in the local user pool.",
                 500,
             ))
@@ -612,7 +612,7 @@ async fn outbox(
 
 async fn not_found() -> Response {
     error_response(&ApiError::with_status(
-        "ResourceNotFoundException",
+        ExceptionName::ResourceNotFound,
         "No such path on the local user pool. The API is POST / with X-Amz-Target.",
         404,
     ))

@@ -15,7 +15,8 @@ use axum::http::HeaderMap;
 use hmac::{KeyInit as _, Mac as _};
 use subtle::ConstantTimeEq as _;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
+use crate::srp_glue::CivilTime;
 
 /// The service name in the credential scope.
 const SERVICE: &str = "cognito-idp";
@@ -58,17 +59,17 @@ pub(crate) struct SignedRequest<'a> {
 
 fn missing_token() -> ApiError {
     ApiError::new(
-        "MissingAuthenticationTokenException",
+        ExceptionName::MissingAuthenticationToken,
         "Request is missing Authentication Token",
     )
 }
 
 fn incomplete(message: impl Into<String>) -> ApiError {
-    ApiError::new("IncompleteSignatureException", message)
+    ApiError::new(ExceptionName::IncompleteSignature, message)
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new("InvalidSignatureException", message)
+    ApiError::new(ExceptionName::InvalidSignature, message)
 }
 
 fn mismatch() -> ApiError {
@@ -81,7 +82,7 @@ fn mismatch() -> ApiError {
 
 fn unrecognized() -> ApiError {
     ApiError::new(
-        "UnrecognizedClientException",
+        ExceptionName::UnrecognizedClient,
         "The security token included in the request is invalid.",
     )
 }
@@ -393,59 +394,37 @@ fn hex_val(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// `YYYYMMDDTHHMMSSZ` to seconds since the Unix epoch.
+/// `YYYYMMDDTHHMMSSZ` to seconds since the Unix epoch; `None` unless it is a date and
+/// time that exist.
 fn parse_amz_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = s.get(r)?;
         part.bytes()
             .all(|c| c.is_ascii_digit())
             .then(|| part.parse().ok())?
     };
-    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
+    CivilTime {
+        year: i64::from(num(0..4)?),
+        month: num(4..6)?,
+        day: num(6..8)?,
+        hour: num(9..11)?,
+        minute: num(11..13)?,
+        second: num(13..15)?,
+        weekday: 0,
     }
-    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
+    .to_unix()
 }
 
 fn format_amz_date(secs: i64) -> String {
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let t = secs.rem_euclid(86_400);
+    let t = CivilTime::from_unix(secs);
     format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        t / 3600,
-        t % 3600 / 60,
-        t % 60
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -462,6 +441,21 @@ mod tests {
         assert!(parse_amz_date("2015-08-30T12:36:00Z").is_none());
         assert!(parse_amz_date("20151330T123600Z").is_none());
         assert!(parse_amz_date("2015083xT123600Z").is_none());
+    }
+
+    #[test]
+    fn dates_that_do_not_exist_are_refused() {
+        // Each of these used to be read as a later, real day (31 February as 3 March).
+        for bad in [
+            "20150231T123600Z",
+            "20150229T000000Z",
+            "20150431T000000Z",
+            "20150830T240000Z",
+            "20150830T236000Z",
+        ] {
+            assert_eq!(parse_amz_date(bad), None, "{bad}");
+        }
+        assert!(parse_amz_date("20160229T000000Z").is_some());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The one place that calls `userpool-srp`: verifiers, password checks, the server side of
-//! an SRP exchange, the canonical TIMESTAMP, SECRET_HASH.
+//! an SRP exchange, the canonical TIMESTAMP, SECRET_HASH, the calendar.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -7,6 +7,9 @@ use std::time::{Duration, SystemTime};
 use crate::error::ApiError;
 
 use userpool_srp as backend;
+
+/// The one calendar of the workspace (SigV4's `X-Amz-Date` needs it too).
+pub(crate) use backend::calendar::CivilTime;
 
 /// A stored password verifier: salt and SRP verifier, never the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -158,15 +161,8 @@ pub(crate) fn check_timestamp(text: &str, skew: Duration) -> Result<(), ApiError
     Ok(())
 }
 
-/// SECRET_HASH = base64(HMAC-SHA256(client_secret, username || client_id)).
+/// SECRET_HASH = base64(HMAC-SHA256(client_secret, username || client_id)): the client's
+/// own computation, so that both sides cannot drift apart.
 pub(crate) fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
-    use hmac::{KeyInit as _, Mac as _};
-    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(client_secret.as_bytes()) {
-        Ok(m) => m,
-        // HMAC takes keys of any length; this arm cannot happen.
-        Err(_) => return String::new(),
-    };
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
-    crate::util::b64(&mac.finalize().into_bytes())
+    backend::secret_hash(client_secret, username, client_id)
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::srp_glue::{ServerStep, StoredVerifier};
 use crate::util;
 
@@ -270,11 +270,11 @@ fn entry_bytes<V>(strings: &[&str], extra_heap: usize) -> usize {
 fn refusal_error(r: Refusal) -> ApiError {
     match r {
         Refusal::Client => ApiError::new(
-            "TooManyRequestsException",
+            ExceptionName::TooManyRequests,
             "Too many sign-ins in progress for this app client; try again later.",
         ),
         Refusal::Total => ApiError::new(
-            "TooManyRequestsException",
+            ExceptionName::TooManyRequests,
             "Too many sign-ins in progress; try again later.",
         ),
     }

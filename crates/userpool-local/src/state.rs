@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::attributes::{self, AttrDef};
 use crate::config::{ClientConfig, Limits, PoolConfig};
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::guard::Guard;
 use crate::outbox::Outbox;
 use crate::sigv4::AdminKey;
@@ -244,7 +244,7 @@ impl State {
     ) -> Result<(Arc<ClientRt>, Arc<PoolRt>), ApiError> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await.map_err(|e| {
-            if e.kind() == "ResourceNotFoundException" {
+            if e.exception() == ExceptionName::ResourceNotFound {
                 ApiError::client_not_found(client_id)
             } else {
                 e

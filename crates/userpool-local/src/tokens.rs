@@ -9,6 +9,7 @@ use rsa::PrivateKey;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::traits::PublicKeyParts as _;
 use serde_json::{Value, json};
+use userpool_types::claims as claim;
 
 use crate::error::ApiError;
 use crate::util;
@@ -195,10 +196,10 @@ pub(crate) fn check_claims(
     token_use: &str,
     now_secs: i64,
 ) -> Result<(), TokenError> {
-    if claims.get("token_use").and_then(Value::as_str) != Some(token_use) {
+    if claims.get(claim::TOKEN_USE).and_then(Value::as_str) != Some(token_use) {
         return Err(TokenError::WrongUse);
     }
-    match claims.get("exp").and_then(Value::as_i64) {
+    match claims.get(claim::EXP).and_then(Value::as_i64) {
         Some(exp) if exp > now_secs => Ok(()),
         Some(_) => Err(TokenError::Expired),
         None => Err(TokenError::Malformed),

@@ -29,6 +29,11 @@
 //! zero-padded ([`timestamp`], [`parse_timestamp`]). App clients with a secret also send
 //! `SECRET_HASH` ([`secret_hash`]).
 //!
+//! [`SrpSignIn`] is the whole client side of one sign-in (SRP_A, then the four
+//! `PASSWORD_VERIFIER` responses from the challenge parameters) for code that sends the two
+//! calls itself. [`calendar`] is the workspace's one UTC calendar, which the TIMESTAMP,
+//! SigV4's `X-Amz-Date` and readable times share.
+//!
 //! # Example: a client and a server
 //!
 //! ```
@@ -100,11 +105,13 @@
 
 #![warn(missing_docs)]
 
+pub mod calendar;
 mod client;
 mod encoding;
 mod field;
 mod hash;
 mod server;
+mod sign_in;
 mod time;
 
 #[cfg(test)]
@@ -120,6 +127,7 @@ pub use server::{
     PasswordVerifier, SrpServer, VerifyRequest, check_password, make_verifier,
     make_verifier_with_salt, try_make_verifier,
 };
+pub use sign_in::{PasswordVerifierAnswer, SrpSignIn};
 pub use time::{parse_timestamp, timestamp, timestamp_from_unix, timestamp_is_fresh};
 
 /// What went wrong. Each variant names what the caller can act on.
@@ -152,6 +160,12 @@ pub enum SrpError {
     #[error("{field} is too large")]
     ValueTooLarge {
         /// The protocol field.
+        field: &'static str,
+    },
+    /// A challenge parameter the answer needs is missing.
+    #[error("the challenge has no {field}")]
+    MissingParameter {
+        /// The parameter (`SALT`, `SRP_B`, `SECRET_BLOCK`, `USER_ID_FOR_SRP`).
         field: &'static str,
     },
     /// The TIMESTAMP is not in the canonical `EEE MMM d HH:mm:ss UTC yyyy` form.

@@ -4,69 +4,23 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::SrpError;
-
-const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-const SECS_PER_DAY: i64 = 86_400;
-
-/// Days since 1970-01-01 to (year, month 1..=12, day 1..=31), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// (year, month 1..=12, day 1..=31) to days since 1970-01-01.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
+use crate::calendar::{CivilTime, MONTHS, WEEKDAYS};
 
 /// Formats a Unix time (seconds) as a TIMESTAMP, e.g. `Tue Nov 3 12:34:56 UTC 2026`.
 ///
 /// Years outside `0..=9999` are printed with as many digits as they need (such strings are
 /// not canonical and [`parse_timestamp`] rejects them).
 pub fn timestamp_from_unix(secs: i64) -> String {
-    let days = secs.div_euclid(SECS_PER_DAY);
-    let sod = secs.rem_euclid(SECS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    let weekday = (days + 4).rem_euclid(7) as usize; // 1970-01-01 was a Thursday
+    let t = CivilTime::from_unix(secs);
     format!(
         "{} {} {} {:02}:{:02}:{:02} UTC {:04}",
-        WEEKDAYS[weekday],
-        MONTHS[(month - 1) as usize],
-        day,
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60,
-        year
+        t.weekday_name(),
+        t.month_name(),
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.year
     )
 }
 
@@ -134,7 +88,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, SrpError> {
         ),
         _ => return Err(bad()),
     };
-    if zone != "UTC" || hour > 23 || minute > 59 || second > 59 {
+    if zone != "UTC" {
         return Err(bad());
     }
     let year = match year.as_bytes() {
@@ -143,14 +97,20 @@ pub fn parse_timestamp(s: &str) -> Result<i64, SrpError> {
             .fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0')),
         _ => return Err(bad()),
     };
-    if day > days_in_month(year, month) {
+    let civil = CivilTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        weekday: 0,
+    };
+    // None for an impossible date or time of day.
+    let secs = civil.to_unix().ok_or_else(bad)?;
+    if CivilTime::from_unix(secs).weekday as usize != weekday {
         return Err(bad());
     }
-    let days = days_from_civil(year, month, day);
-    if (days + 4).rem_euclid(7) as usize != weekday {
-        return Err(bad());
-    }
-    let secs = days * SECS_PER_DAY + i64::from(hour * 3600 + minute * 60 + second);
     // The checks above make the string canonical; confirm it to be certain.
     if timestamp_from_unix(secs) != s {
         return Err(bad());

@@ -17,7 +17,7 @@ const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time allowed to open a connection unless configured otherwise (the SDK's default).
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 
-/// The [`Transport`] on `aws-sdk-cognitoidentityprovider`, bound to one app client.
+/// The [`Transport`](userpool_transport::Transport) on `aws-sdk-cognitoidentityprovider`, bound to one app client.
 ///
 /// Built with [`SdkTransport::builder`] (see the [crate documentation](crate) for an
 /// example, the timeout defaults and the features used), or from an SDK

@@ -9,7 +9,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     CodeDeliveryDetailsType,
 };
 use userpool_transport::{
-    AuthAnswer, AuthTokens, Challenge, ChallengeAnswer, ChallengeResponse, ClientMetadata,
+    AuthOutcome, AuthTokens, Challenge, ChallengeRequest, ChallengeResponse, ClientMetadata,
     InitiateAuth, SignUpRequest, Transport,
 };
 use userpool_types::{
@@ -81,9 +81,9 @@ fn auth_answer(
     challenge: Option<&ChallengeNameType>,
     session: Option<&str>,
     parameters: Option<&HashMap<String, String>>,
-) -> Result<AuthAnswer, Error> {
+) -> Result<AuthOutcome, Error> {
     if let Some(result) = result {
-        return tokens(operation, result).map(AuthAnswer::Tokens);
+        return tokens(operation, result).map(AuthOutcome::Tokens);
     }
     let Some(name) = challenge else {
         return Err(malformed(
@@ -91,7 +91,7 @@ fn auth_answer(
             "neither AuthenticationResult nor ChallengeName",
         ));
     };
-    Ok(AuthAnswer::Challenge(Challenge {
+    Ok(AuthOutcome::Challenge(Challenge {
         name: userpool_types::ChallengeName::from_name(name.as_str()),
         session: non_empty(session).map(SecretString::new),
         parameters: parameters
@@ -115,6 +115,10 @@ fn with_secret_hash(
 impl Transport for SdkTransport {
     fn client_id(&self) -> &ClientId {
         &self.client_id
+    }
+
+    fn has_client_secret(&self) -> bool {
+        self.secret.is_some()
     }
 
     async fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResult, Error> {
@@ -200,7 +204,7 @@ impl Transport for SdkTransport {
         &self,
         request: InitiateAuth,
         client_metadata: ClientMetadata,
-    ) -> Result<AuthAnswer, Error> {
+    ) -> Result<AuthOutcome, Error> {
         const OP: &str = "InitiateAuth";
         self.call(OP, async {
             let mut parameters = HashMap::new();
@@ -279,8 +283,8 @@ impl Transport for SdkTransport {
 
     async fn respond_to_auth_challenge(
         &self,
-        answer: ChallengeAnswer,
-    ) -> Result<AuthAnswer, Error> {
+        answer: ChallengeRequest,
+    ) -> Result<AuthOutcome, Error> {
         const OP: &str = "RespondToAuthChallenge";
         self.call(OP, async {
             let challenge = ChallengeNameType::from(answer.response.challenge().as_str());

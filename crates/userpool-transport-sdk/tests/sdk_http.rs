@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use userpool_transport::{AuthAnswer, ChallengeAnswer, ChallengeResponse, InitiateAuth, Transport};
+use userpool_transport::{
+    AuthOutcome, ChallengeRequest, ChallengeResponse, InitiateAuth, Transport,
+};
 use userpool_transport_sdk::SdkTransport;
 use userpool_types::{
     AttributeName, Attributes, ChallengeName, ClientSecret, Code, DeliveryMedium, Error, Password,
@@ -144,7 +146,7 @@ async fn secret_hash_on_every_call_that_needs_it() {
             )
             .await;
         let _ = t
-            .respond_to_auth_challenge(ChallengeAnswer {
+            .respond_to_auth_challenge(ChallengeRequest {
                 session: Some(SecretString::from("sess")),
                 username: user("uid-for-srp"),
                 response: ChallengeResponse::SoftwareTokenMfa {
@@ -275,7 +277,7 @@ async fn initiate_auth_answers_tokens() {
         )
         .await
         .unwrap();
-    let AuthAnswer::Tokens(tokens) = answer else {
+    let AuthOutcome::Tokens(tokens) = answer else {
         panic!("expected tokens, got {answer:?}");
     };
     assert_eq!(tokens.access_token.expose(), ACCESS_TOKEN);
@@ -307,7 +309,7 @@ async fn refresh_answer_without_refresh_token() {
         )
         .await
         .unwrap();
-    let AuthAnswer::Tokens(tokens) = answer else {
+    let AuthOutcome::Tokens(tokens) = answer else {
         panic!("expected tokens");
     };
     assert_eq!(tokens.refresh_token, None);
@@ -339,7 +341,7 @@ async fn initiate_auth_answers_a_challenge() {
         )
         .await
         .unwrap();
-    let AuthAnswer::Challenge(challenge) = answer else {
+    let AuthOutcome::Challenge(challenge) = answer else {
         panic!("expected a challenge, got {answer:?}");
     };
     assert_eq!(challenge.name, ChallengeName::PasswordVerifier);
@@ -373,7 +375,7 @@ async fn unknown_challenge_names_are_kept() {
         )
         .await
         .unwrap();
-    let AuthAnswer::Challenge(challenge) = answer else {
+    let AuthOutcome::Challenge(challenge) = answer else {
         panic!("expected a challenge");
     };
     assert_eq!(
@@ -400,7 +402,7 @@ async fn password_verifier_and_new_password_responses() {
     .await;
     let t = transport(&server, Some(SECRET));
     let answer = t
-        .respond_to_auth_challenge(ChallengeAnswer {
+        .respond_to_auth_challenge(ChallengeRequest {
             session: Some(SecretString::from("session-1")),
             username: user("alice"),
             response: ChallengeResponse::PasswordVerifier {
@@ -413,7 +415,7 @@ async fn password_verifier_and_new_password_responses() {
         })
         .await
         .unwrap();
-    let AuthAnswer::Challenge(challenge) = answer else {
+    let AuthOutcome::Challenge(challenge) = answer else {
         panic!("expected a challenge");
     };
     assert_eq!(challenge.name, ChallengeName::NewPasswordRequired);
@@ -431,7 +433,7 @@ async fn password_verifier_and_new_password_responses() {
     assert_eq!(responses["SECRET_HASH"], expected_hash("alice"));
 
     let answer = t
-        .respond_to_auth_challenge(ChallengeAnswer {
+        .respond_to_auth_challenge(ChallengeRequest {
             session: challenge.session,
             username: user("alice"),
             response: ChallengeResponse::NewPassword {
@@ -443,7 +445,7 @@ async fn password_verifier_and_new_password_responses() {
         })
         .await
         .unwrap();
-    assert!(matches!(answer, AuthAnswer::Tokens(_)));
+    assert!(matches!(answer, AuthOutcome::Tokens(_)));
     let new_password = server.last().body;
     assert_eq!(new_password["ChallengeName"], "NEW_PASSWORD_REQUIRED");
     assert_eq!(new_password["Session"], "session-2");

@@ -84,7 +84,7 @@ pub enum InitiateAuth {
 
 /// An answer to a challenge (`RespondToAuthChallenge`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct ChallengeAnswer {
+pub struct ChallengeRequest {
     /// The challenge's session, passed through.
     pub session: Option<SecretString>,
     /// The username the challenge named (`USERNAME` of the challenge parameters).
@@ -193,7 +193,7 @@ impl fmt::Debug for Challenge {
 /// What `InitiateAuth` and `RespondToAuthChallenge` answer.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum AuthAnswer {
+pub enum AuthOutcome {
     /// Signed in (or refreshed).
     Tokens(AuthTokens),
     /// Another challenge.
@@ -204,12 +204,23 @@ pub enum AuthAnswer {
 ///
 /// Implementations must be cheap to share (`Arc<dyn Transport>`) and must map every
 /// failure to a [`userpool_types::Error`]: service exceptions by name, connection failures
-/// to `Error::Network`, unreadable answers to `Error::MalformedResponse`.
+/// to `Error::Network`, unreadable answers to `Error::MalformedResponse`. They make one
+/// attempt per call: the facade decides what is retried.
+///
+/// Methods added after the first release have default bodies that answer
+/// `Error::UnsupportedOperation`, so that a new operation never breaks an implementation.
 #[cfg_attr(any(test, feature = "test-util"), mockall::automock)]
 #[async_trait]
 pub trait Transport: Send + Sync + fmt::Debug {
     /// The app client this transport calls as.
     fn client_id(&self) -> &ClientId;
+
+    /// True when the transport holds the app client's secret and adds `SECRET_HASH` to
+    /// the calls that need it. The facade then refuses, before sending, a call that could
+    /// not carry one (a refresh without the username). The default is false.
+    fn has_client_secret(&self) -> bool {
+        false
+    }
 
     /// `SignUp`.
     async fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResult, Error>;
@@ -235,11 +246,13 @@ pub trait Transport: Send + Sync + fmt::Debug {
         &self,
         request: InitiateAuth,
         client_metadata: ClientMetadata,
-    ) -> Result<AuthAnswer, Error>;
+    ) -> Result<AuthOutcome, Error>;
 
     /// `RespondToAuthChallenge`.
-    async fn respond_to_auth_challenge(&self, answer: ChallengeAnswer)
-    -> Result<AuthAnswer, Error>;
+    async fn respond_to_auth_challenge(
+        &self,
+        request: ChallengeRequest,
+    ) -> Result<AuthOutcome, Error>;
 
     /// `ChangePassword`.
     async fn change_password(
@@ -308,4 +321,129 @@ pub trait Transport: Send + Sync + fmt::Debug {
 
     /// `DeleteUser`.
     async fn delete_user(&self, access_token: SecretString) -> Result<(), Error>;
+}
+
+/// A shared transport is a transport: `Arc<dyn Transport>` and `Arc<YourTransport>` can be
+/// handed to anything that takes `impl Transport`.
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn client_id(&self) -> &ClientId {
+        (**self).client_id()
+    }
+    fn has_client_secret(&self) -> bool {
+        (**self).has_client_secret()
+    }
+    async fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResult, Error> {
+        (**self).sign_up(request).await
+    }
+    async fn confirm_sign_up(
+        &self,
+        username: Username,
+        code: Code,
+        force_alias_creation: bool,
+        client_metadata: ClientMetadata,
+    ) -> Result<(), Error> {
+        (**self)
+            .confirm_sign_up(username, code, force_alias_creation, client_metadata)
+            .await
+    }
+    async fn resend_confirmation_code(
+        &self,
+        username: Username,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error> {
+        (**self)
+            .resend_confirmation_code(username, client_metadata)
+            .await
+    }
+    async fn initiate_auth(
+        &self,
+        request: InitiateAuth,
+        client_metadata: ClientMetadata,
+    ) -> Result<AuthOutcome, Error> {
+        (**self).initiate_auth(request, client_metadata).await
+    }
+    async fn respond_to_auth_challenge(
+        &self,
+        request: ChallengeRequest,
+    ) -> Result<AuthOutcome, Error> {
+        (**self).respond_to_auth_challenge(request).await
+    }
+    async fn change_password(
+        &self,
+        access_token: SecretString,
+        previous: Password,
+        proposed: Password,
+    ) -> Result<(), Error> {
+        (**self)
+            .change_password(access_token, previous, proposed)
+            .await
+    }
+    async fn forgot_password(
+        &self,
+        username: Username,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error> {
+        (**self).forgot_password(username, client_metadata).await
+    }
+    async fn confirm_forgot_password(
+        &self,
+        username: Username,
+        code: Code,
+        new_password: Password,
+        client_metadata: ClientMetadata,
+    ) -> Result<(), Error> {
+        (**self)
+            .confirm_forgot_password(username, code, new_password, client_metadata)
+            .await
+    }
+    async fn get_user(&self, access_token: SecretString) -> Result<User, Error> {
+        (**self).get_user(access_token).await
+    }
+    async fn update_user_attributes(
+        &self,
+        access_token: SecretString,
+        attributes: Attributes,
+        client_metadata: ClientMetadata,
+    ) -> Result<Vec<CodeDeliveryDetails>, Error> {
+        (**self)
+            .update_user_attributes(access_token, attributes, client_metadata)
+            .await
+    }
+    async fn delete_user_attributes(
+        &self,
+        access_token: SecretString,
+        names: Vec<AttributeName>,
+    ) -> Result<(), Error> {
+        (**self).delete_user_attributes(access_token, names).await
+    }
+    async fn get_user_attribute_verification_code(
+        &self,
+        access_token: SecretString,
+        name: AttributeName,
+        client_metadata: ClientMetadata,
+    ) -> Result<Option<CodeDeliveryDetails>, Error> {
+        (**self)
+            .get_user_attribute_verification_code(access_token, name, client_metadata)
+            .await
+    }
+    async fn verify_user_attribute(
+        &self,
+        access_token: SecretString,
+        name: AttributeName,
+        code: Code,
+    ) -> Result<(), Error> {
+        (**self)
+            .verify_user_attribute(access_token, name, code)
+            .await
+    }
+    async fn global_sign_out(&self, access_token: SecretString) -> Result<(), Error> {
+        (**self).global_sign_out(access_token).await
+    }
+    async fn revoke_token(&self, refresh_token: SecretString) -> Result<(), Error> {
+        (**self).revoke_token(refresh_token).await
+    }
+    async fn delete_user(&self, access_token: SecretString) -> Result<(), Error> {
+        (**self).delete_user(access_token).await
+    }
 }

@@ -9,31 +9,107 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CodeDeliveryDetails, Error};
 
+/// The data type of a standard attribute, as `AttributeDataType` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StandardAttributeType {
+    /// `String`.
+    String,
+    /// `Boolean` (`email_verified`, `phone_number_verified`).
+    Boolean,
+    /// `Number` (`updated_at`).
+    Number,
+}
+
+/// One standard attribute of a Cognito user pool and what may write it: the one table the
+/// client (which attributes it never sends) and the local pool (its schema checks) share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StandardAttribute {
+    /// The name, e.g. `given_name`.
+    pub name: &'static str,
+    /// Its data type.
+    pub data_type: StandardAttributeType,
+    /// Set by the pool alone, never through the API: `sub` (the user's id) and
+    /// `identities` (the linked identity-provider accounts of a federated user).
+    pub pool_managed: bool,
+    /// A `*_verified` flag: set by the pool when a code is confirmed, otherwise only by an
+    /// administrator or an app client given explicit write permission for it.
+    pub verified_flag: bool,
+}
+
+impl StandardAttribute {
+    /// True for the attributes a user-side client never sends in a write: the pool-managed
+    /// ones and the verified flags.
+    pub const fn is_server_managed(&self) -> bool {
+        self.pool_managed || self.verified_flag
+    }
+}
+
+const fn standard(
+    name: &'static str,
+    data_type: StandardAttributeType,
+    pool_managed: bool,
+    verified_flag: bool,
+) -> StandardAttribute {
+    StandardAttribute {
+        name,
+        data_type,
+        pool_managed,
+        verified_flag,
+    }
+}
+
+const fn text(name: &'static str) -> StandardAttribute {
+    standard(name, StandardAttributeType::String, false, false)
+}
+
+const fn verified(name: &'static str) -> StandardAttribute {
+    standard(name, StandardAttributeType::Boolean, false, true)
+}
+
 /// The standard attributes of a Cognito user pool (OpenID Connect claims plus Cognito's
-/// own), in alphabetical order.
-pub const STANDARD_ATTRIBUTES: &[&str] = &[
-    "address",
-    "birthdate",
-    "email",
-    "email_verified",
-    "family_name",
-    "gender",
-    "given_name",
-    "identities",
-    "locale",
-    "middle_name",
-    "name",
-    "nickname",
-    "phone_number",
-    "phone_number_verified",
-    "picture",
-    "preferred_username",
-    "profile",
-    "sub",
-    "updated_at",
-    "website",
-    "zoneinfo",
+/// own), in the order `DescribeUserPool` lists them in `SchemaAttributes`.
+pub const STANDARD_ATTRIBUTE_TABLE: &[StandardAttribute] = &[
+    standard("sub", StandardAttributeType::String, true, false),
+    text("name"),
+    text("given_name"),
+    text("family_name"),
+    text("middle_name"),
+    text("nickname"),
+    text("preferred_username"),
+    text("profile"),
+    text("picture"),
+    text("website"),
+    text("email"),
+    verified("email_verified"),
+    text("gender"),
+    text("birthdate"),
+    text("zoneinfo"),
+    text("locale"),
+    text("phone_number"),
+    verified("phone_number_verified"),
+    text("address"),
+    standard("updated_at", StandardAttributeType::Number, false, false),
+    standard("identities", StandardAttributeType::String, true, false),
 ];
+
+const fn standard_names<const N: usize>(table: &[StandardAttribute]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = table[i].name;
+        i += 1;
+    }
+    names
+}
+
+/// The names of [`STANDARD_ATTRIBUTE_TABLE`], in its order.
+pub const STANDARD_ATTRIBUTES: &[&str] =
+    &standard_names::<{ STANDARD_ATTRIBUTE_TABLE.len() }>(STANDARD_ATTRIBUTE_TABLE);
+
+/// The entry of [`STANDARD_ATTRIBUTE_TABLE`] for a name, if it is a standard attribute.
+pub fn standard_attribute(name: &str) -> Option<&'static StandardAttribute> {
+    STANDARD_ATTRIBUTE_TABLE.iter().find(|a| a.name == name)
+}
 
 const CUSTOM_PREFIX: &str = "custom:";
 const DEV_PREFIX: &str = "dev:custom:";
@@ -93,13 +169,14 @@ impl AttributeName {
 
     /// True for the names in [`STANDARD_ATTRIBUTES`].
     pub fn is_standard(&self) -> bool {
-        STANDARD_ATTRIBUTES.binary_search(&self.0.as_str()).is_ok()
+        standard_attribute(&self.0).is_some()
     }
 
-    /// True for the attributes a client must never send in an update: `sub` and the
-    /// `*_verified` flags, which only the pool sets.
+    /// True for the attributes a client must never send in an update: `sub` and
+    /// `identities`, which only the pool sets, and the `*_verified` flags
+    /// ([`StandardAttribute::is_server_managed`]).
     pub fn is_server_managed(&self) -> bool {
-        self.0 == "sub" || self.0.ends_with("_verified")
+        standard_attribute(&self.0).is_some_and(|a| a.is_server_managed())
     }
 
     /// True for the attributes whose change needs a code sent to the new value.
@@ -296,10 +373,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn standard_list_is_sorted_for_binary_search() {
+    fn standard_table_names_each_attribute_once() {
+        assert_eq!(STANDARD_ATTRIBUTES.len(), STANDARD_ATTRIBUTE_TABLE.len());
         let mut sorted = STANDARD_ATTRIBUTES.to_vec();
         sorted.sort_unstable();
-        assert_eq!(sorted, STANDARD_ATTRIBUTES);
+        sorted.dedup();
+        assert_eq!(sorted.len(), STANDARD_ATTRIBUTES.len());
+        for (name, entry) in STANDARD_ATTRIBUTES.iter().zip(STANDARD_ATTRIBUTE_TABLE) {
+            assert_eq!(*name, entry.name);
+            assert_eq!(standard_attribute(name), Some(entry));
+        }
+    }
+
+    #[test]
+    fn identities_is_set_by_the_pool_only() {
+        // Cognito fills `identities` for federated users; no client writes it.
+        let identities = AttributeName::new("identities").unwrap();
+        assert!(identities.is_standard());
+        assert!(identities.is_server_managed());
+        assert!(standard_attribute("identities").unwrap().pool_managed);
     }
 
     #[test]

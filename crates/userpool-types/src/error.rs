@@ -9,8 +9,73 @@ pub type BoxError = Arc<dyn StdError + Send + Sync + 'static>;
 /// The result of a userpool operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The exception table: every Cognito exception name both sides of the wire know, once.
+///
+/// The first list has a variant of [`Error`] each (named after the exception without its
+/// `Exception` suffix) and generates [`Error::from_service`] and [`Error::code`]; the second
+/// list (after `;`) holds the protocol-level exceptions the local pool answers with that the
+/// client has no variant for (they reach it as [`Error::Service`]). Both lists generate
+/// [`ExceptionName`], which the local pool builds its errors from, so that a misspelt
+/// exception is a compile error there.
 macro_rules! service_errors {
-    ($( $(#[$doc:meta])* $variant:ident => $code:literal, )*) => {
+    (
+        $( $(#[$doc:meta])* $variant:ident => $code:literal, )*
+        ;
+        $( $(#[$wire_doc:meta])* $wire:ident => $wire_code:literal, )*
+    ) => {
+        /// A Cognito exception name, as `__type` and `x-amzn-ErrorType` carry it.
+        ///
+        /// The variants are the exceptions of [`Error`] (same names) and the protocol-level
+        /// ones of the JSON 1.1 protocol (`SerializationException`, SigV4 failures…).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ExceptionName {
+            $( $(#[$doc])* $variant, )*
+            $( $(#[$wire_doc])* $wire, )*
+        }
+
+        impl ExceptionName {
+            /// Every name in the table.
+            pub const ALL: &'static [ExceptionName] = &[
+                $( ExceptionName::$variant, )*
+                $( ExceptionName::$wire, )*
+            ];
+
+            /// The full exception name, e.g. `NotAuthorizedException`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $code, )*
+                    $( Self::$wire => $wire_code, )*
+                }
+            }
+
+            /// The name for its exact text (`NotAuthorizedException`), if the table has it.
+            pub fn parse(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|e| e.as_str() == name)
+            }
+
+            /// The HTTP status Cognito answers this exception with when nothing more
+            /// specific applies: 500 for `InternalErrorException`, the status the AWS JSON
+            /// protocol gives the protocol-level faults (403 `AccessDeniedException`, 408
+            /// `RequestTimeoutException`, 413 `RequestEntityTooLargeException`), 400 for
+            /// every other (client) error.
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    Self::InternalError => 500,
+                    Self::AccessDenied => 403,
+                    Self::RequestTimeout => 408,
+                    Self::RequestEntityTooLarge => 413,
+                    _ => 400,
+                }
+            }
+        }
+
+        impl std::fmt::Display for ExceptionName {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
         /// Everything that can go wrong, as values a caller can match on.
         ///
         /// Cognito's exceptions each have a variant named after the exception (without the
@@ -99,11 +164,15 @@ macro_rules! service_errors {
                 #[source]
                 source: Option<BoxError>,
             },
-            /// The SRP computation rejected the server's challenge.
+            /// The SRP computation failed: the server's challenge was invalid, or no
+            /// random value could be drawn. The SRP error is the `source()`.
             #[error("SRP: {reason}")]
             Srp {
-                /// Why.
+                /// What failed.
                 reason: String,
+                /// The underlying SRP error.
+                #[source]
+                source: Option<BoxError>,
             },
             /// The operation did not finish within the client's deadline (retries,
             /// back-off and storage waits included). Nothing was given up for it: the
@@ -203,6 +272,27 @@ service_errors! {
     Forbidden => "ForbiddenException",
     /// The service failed (HTTP 5xx).
     InternalError => "InternalErrorException",
+    ;
+    /// The request body is not valid JSON or has a wrong type.
+    Serialization => "SerializationException",
+    /// `X-Amz-Target` names no operation of the service.
+    UnknownOperation => "UnknownOperationException",
+    /// The user is not in the state the operation needs.
+    UnsupportedUserState => "UnsupportedUserStateException",
+    /// A signed (admin) request carries no signature.
+    MissingAuthenticationToken => "MissingAuthenticationTokenException",
+    /// The SigV4 signature is incomplete.
+    IncompleteSignature => "IncompleteSignatureException",
+    /// The SigV4 signature does not match, or is out of date.
+    InvalidSignature => "InvalidSignatureException",
+    /// The access key is not known.
+    UnrecognizedClient => "UnrecognizedClientException",
+    /// The request was refused (origin, host).
+    AccessDenied => "AccessDeniedException",
+    /// The request body is too large.
+    RequestEntityTooLarge => "RequestEntityTooLargeException",
+    /// The request body did not arrive in time.
+    RequestTimeout => "RequestTimeoutException",
 }
 
 impl Error {
@@ -285,6 +375,34 @@ mod tests {
         let e = Error::from_service("BrandNewException", "x");
         assert_eq!(e.code(), Some("BrandNewException"));
         assert!(matches!(e, Error::Service { .. }));
+    }
+
+    #[test]
+    fn exception_names_are_one_table() {
+        for &name in ExceptionName::ALL {
+            let text = name.as_str();
+            assert!(text.ends_with("Exception"), "{text}");
+            assert_eq!(ExceptionName::parse(text), Some(name));
+            assert_eq!(name.to_string(), text);
+            // An exception of the first list maps to its own variant, a wire-only one to
+            // `Service` with the name kept: either way the name comes back.
+            assert_eq!(Error::from_service(text, "m").code(), Some(text));
+        }
+        assert_eq!(
+            ExceptionName::NotAuthorized.as_str(),
+            "NotAuthorizedException"
+        );
+        assert_eq!(
+            ExceptionName::MfaMethodNotFound.as_str(),
+            "MFAMethodNotFoundException"
+        );
+        assert!(matches!(
+            Error::from_service(ExceptionName::UnknownOperation.as_str(), "m"),
+            Error::Service { .. }
+        ));
+        assert_eq!(ExceptionName::InternalError.http_status(), 500);
+        assert_eq!(ExceptionName::NotAuthorized.http_status(), 400);
+        assert_eq!(ExceptionName::parse("NotAuthorized"), None);
     }
 
     #[test]

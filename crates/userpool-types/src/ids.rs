@@ -41,6 +41,13 @@ impl UserPoolId {
         })
     }
 
+    /// The id of pool `name` in `region` (`us-east-1` and `AbC` make `us-east-1_AbC`),
+    /// checked as [`parse`](Self::parse) checks it: what a server that makes pool ids
+    /// calls, so that every id it makes is one the client (and SRP) accepts.
+    pub fn from_parts(region: &str, name: &str) -> Result<Self, Error> {
+        Self::parse(&format!("{region}_{name}"))
+    }
+
     /// The whole id.
     pub fn as_str(&self) -> &str {
         &self.value
@@ -188,6 +195,14 @@ mod tests {
         assert_eq!(id.region(), "us-east-1");
         assert_eq!(id.pool_name(), "AbCdEfGhI");
         assert_eq!(id.to_string(), "us-east-1_AbCdEfGhI");
+        let made = UserPoolId::from_parts("eu-west-2", "Xy9").unwrap();
+        assert_eq!((made.region(), made.pool_name()), ("eu-west-2", "Xy9"));
+        for (region, name) in [("us_east", "x"), ("US", "x"), ("", "x"), ("us-east-1", "")] {
+            assert!(
+                UserPoolId::from_parts(region, name).is_err(),
+                "{region:?} {name:?}"
+            );
+        }
     }
 
     #[test]

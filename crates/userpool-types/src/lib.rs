@@ -5,6 +5,12 @@
 //! Cognito tokens with their decoded claims, the session and its validity rules, the user,
 //! the typed next step of a sign-in, the error enum and the events of the `auth` channel.
 //!
+//! It also holds the facts of the wire both sides must agree on, once, for the client and
+//! the local pool: the exception table ([`ExceptionName`], which [`Error`] is generated
+//! from), the standard attributes and who may write them ([`STANDARD_ATTRIBUTE_TABLE`]),
+//! the claim names and claim sets of the tokens ([`claims`], [`ClaimsBuilder`]) and the
+//! shape of a pool id ([`UserPoolId`]).
+//!
 //! It does no I/O, starts no runtime and names no AWS SDK type.
 //!
 //! # Secrets
@@ -33,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod attributes;
+pub mod claims;
 mod delivery;
 mod error;
 mod event;
@@ -44,10 +51,13 @@ mod token;
 mod user;
 
 pub use attributes::{
-    AttributeName, AttributeUpdateResult, AttributeUpdateResults, Attributes, STANDARD_ATTRIBUTES,
+    AttributeName, AttributeUpdateResult, AttributeUpdateResults, Attributes,
+    STANDARD_ATTRIBUTE_TABLE, STANDARD_ATTRIBUTES, StandardAttribute, StandardAttributeType,
+    standard_attribute,
 };
+pub use claims::ClaimsBuilder;
 pub use delivery::{CodeDeliveryDetails, DeliveryMedium};
-pub use error::{Error, Result};
+pub use error::{Error, ExceptionName, Result};
 pub use event::{AUTH_CHANNEL, AuthEvent};
 pub use ids::{ClientId, UserPoolId, Username};
 pub use secret::{ClientSecret, Code, Password, SecretString};

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value};
 
-use crate::{Error, SecretString};
+use crate::{Error, SecretString, claims};
 
 /// Largest token accepted for decoding (Cognito tokens are a few KiB).
 const MAX_TOKEN_LEN: usize = 64 * 1024;
@@ -52,10 +52,10 @@ impl Claims {
             _ => return Err(malformed("payload is not a JSON object")),
         };
         let exp = map
-            .get("exp")
+            .get(claims::EXP)
             .and_then(as_seconds)
             .ok_or_else(|| malformed("no numeric exp claim"))?;
-        let iat = map.get("iat").and_then(as_seconds);
+        let iat = map.get(claims::IAT).and_then(as_seconds);
         Ok(Self { map, exp, iat })
     }
 
@@ -102,17 +102,17 @@ impl Claims {
 
     /// `sub`.
     pub fn sub(&self) -> Option<&str> {
-        self.str("sub")
+        self.str(claims::SUB)
     }
 
     /// `token_use` (`id` or `access`).
     pub fn token_use(&self) -> Option<&str> {
-        self.str("token_use")
+        self.str(claims::TOKEN_USE)
     }
 
     /// `origin_jti`: present on tokens that can be revoked with RevokeToken.
     pub fn origin_jti(&self) -> Option<&str> {
-        self.str("origin_jti")
+        self.str(claims::ORIGIN_JTI)
     }
 }
 
@@ -218,19 +218,19 @@ jwt_token!(
 impl IdToken {
     /// `cognito:username`.
     pub fn username(&self) -> Option<&str> {
-        self.claims.str("cognito:username")
+        self.claims.str(claims::COGNITO_USERNAME)
     }
 }
 
 impl AccessToken {
     /// `username`.
     pub fn username(&self) -> Option<&str> {
-        self.claims.str("username")
+        self.claims.str(claims::USERNAME)
     }
 
     /// `client_id`.
     pub fn client_id(&self) -> Option<&str> {
-        self.claims.str("client_id")
+        self.claims.str(claims::CLIENT_ID)
     }
 }
 

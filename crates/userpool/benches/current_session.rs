@@ -15,7 +15,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt as _;
 use serde_json::json;
-use userpool::{Auth, ClientId, Keys, MemoryStore, Storage};
+use userpool::storage::{Keys, Storage};
+use userpool::{Auth, ClientId, MemoryStore};
 use userpool_transport::MockTransport;
 use userpool_types::testing::unsigned_jwt;
 

@@ -75,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let session = auth.current_session().await?;
     println!("session valid until {} (unix time)", session.expires_at());
-    let user = auth.current_authenticated_user(false).await?;
+    let user = auth.current_authenticated_user().await?;
     println!("signed in as {} (sub {:?})", user.username(), user.sub());
     for (name, value) in user.attributes_json() {
         println!("  {name}: {value}");

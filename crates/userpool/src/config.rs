@@ -260,9 +260,10 @@ impl AuthBuilder {
 
     /// Where tokens are kept (default: a [`MemoryStore`], lost when the process ends).
     /// Use a [`FileStore`](userpool_storage::FileStore) or your own
-    /// [`Storage`] to stay signed in across restarts.
-    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
-        self.storage = Some(storage);
+    /// [`Storage`] to stay signed in across restarts. An `Arc` of a store (also
+    /// `Arc<dyn Storage>`) is a store too, to share one between clients.
+    pub fn storage(mut self, storage: impl Storage + 'static) -> Self {
+        self.storage = Some(Arc::new(storage));
         self
     }
 
@@ -306,10 +307,10 @@ impl AuthBuilder {
     }
 
     /// Uses this transport instead of the AWS SDK one: a custom transport, or a mock in
-    /// tests. The settings `client_secret`, `region` and `endpoint` are then the
+    /// tests (an `Arc` of a transport, also `Arc<dyn Transport>`, is a transport too). The settings `client_secret`, `region` and `endpoint` are then the
     /// transport's business and are not used for calls.
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
         self
     }
 

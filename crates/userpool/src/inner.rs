@@ -24,7 +24,7 @@ use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 use userpool_hub::Hub;
 use userpool_storage::{Batch, Keys, Storage, StorageError};
-use userpool_transport::{AuthAnswer, AuthTokens, ClientMetadata, InitiateAuth, Transport};
+use userpool_transport::{AuthOutcome, AuthTokens, ClientMetadata, InitiateAuth, Transport};
 use userpool_types::{
     AUTH_CHANNEL, AccessToken, AuthEvent, ClockDrift, Error, IdToken, RefreshToken, Session, User,
     Username,
@@ -138,9 +138,17 @@ enum Installed {
     StoreChanged,
 }
 
-/// Wraps a storage failure; the message names the store's problem, never a value.
+/// Wraps a storage failure: the message says what kind, the store's own error (with its
+/// path or backend message, never a value) is the `source()`.
 pub(crate) fn storage_error(e: StorageError) -> Error {
-    Error::storage(e.to_string(), Some(Arc::new(e)))
+    let what = if e.is_corrupt() {
+        "the token store is corrupt"
+    } else if e.is_locked() {
+        "the token store is locked by another user of it"
+    } else {
+        "the token store failed"
+    };
+    Error::storage(what, Some(Arc::new(e)))
 }
 
 /// Decodes the tokens of an `AuthenticationResult`.
@@ -781,6 +789,16 @@ impl Inner {
                 }
                 return Err(error);
             };
+            if username.is_none() && self.transport.has_client_secret() {
+                // SECRET_HASH is computed from the username: without one the call could
+                // only be refused.
+                return Err(Error::InvalidInput {
+                    field: "username",
+                    reason: "the app client has a secret: a refresh needs the username to \
+                             compute SECRET_HASH"
+                        .into(),
+                });
+            }
             let raw = refresh_token.raw().clone();
             let answer = with_retry(&self.config.retry, Replay::Safe, "InitiateAuth", || {
                 self.transport.initiate_auth(
@@ -794,7 +812,7 @@ impl Inner {
             })
             .await;
             let tokens = match answer {
-                Ok(AuthAnswer::Tokens(tokens)) => parse_tokens(tokens),
+                Ok(AuthOutcome::Tokens(tokens)) => parse_tokens(tokens),
                 Ok(_) => Err(Error::MalformedResponse {
                     operation: "InitiateAuth",
                     reason: "a refresh was answered with a challenge".into(),

@@ -43,7 +43,7 @@
 //! let session = auth.current_session().await?;
 //! let bearer = session.access_token().raw().expose(); // send it, never log it
 //! # let _ = bearer;
-//! let user = auth.current_authenticated_user(false).await?;
+//! let user = auth.current_authenticated_user().await?;
 //! println!("signed in as {} ({:?})", user.username(), user.email());
 //!
 //! auth.sign_out().await?;
@@ -57,12 +57,12 @@
 //!
 //! [`Auth::builder`] takes the user pool id and the app client id (required), and
 //! optionally: the app client secret, the region (default: the region part of the pool
-//! id), an endpoint override (a local user pool, a proxy), the [`Storage`] (default
+//! id), an endpoint override (a local user pool, a proxy), the [`Storage`](storage::Storage) (default
 //! [`MemoryStore`]), the sign-in flow (default SRP; [`AuthFlow::UserPassword`] on
 //! request), the refresh margin (default 5 s), the [`RetryPolicy`], the deadline of an
 //! operation (default 30 s, retries included; [`Error::Timeout`] past it), the
 //! [`ClockDriftFormat`] of a store shared with Amplify v6, a [`Hub`] to share, a
-//! [`Transport`] to replace the AWS SDK one, and a [`Clock`]. See [`AuthBuilder`].
+//! [`Transport`](transport::Transport) to replace the AWS SDK one, and a [`Clock`]. See [`AuthBuilder`].
 //!
 //! `build` emits `configured`. Nothing is read or sent until the first operation.
 //!
@@ -82,7 +82,7 @@
 //! | [`forgot_password_submit`](Auth::forgot_password_submit) | `Auth.forgotPasswordSubmit` | ConfirmForgotPassword | `forgotPasswordSubmit` / `forgotPasswordSubmit_failure` |
 //! | [`verify_current_user_attribute`](Auth::verify_current_user_attribute) | `Auth.verifyCurrentUserAttribute` | GetUserAttributeVerificationCode | |
 //! | [`verify_current_user_attribute_submit`](Auth::verify_current_user_attribute_submit) | `Auth.verifyCurrentUserAttributeSubmit` | VerifyUserAttribute | |
-//! | [`current_authenticated_user`](Auth::current_authenticated_user) | `Auth.currentAuthenticatedUser` | none when cached; GetUser (+ refresh) when bypassing | |
+//! | [`current_authenticated_user`](Auth::current_authenticated_user), [`_with`](Auth::current_authenticated_user_with) | `Auth.currentAuthenticatedUser` | none when cached; GetUser (+ refresh) when bypassing | |
 //! | [`current_session`](Auth::current_session) | `Auth.currentSession` | none while valid; InitiateAuth (REFRESH_TOKEN_AUTH) when expired | `tokenRefresh` / `tokenRefresh_failure` (+ `signOut`) |
 //! | [`update_user_attributes`](Auth::update_user_attributes) | `Auth.updateUserAttributes` | UpdateUserAttributes (+ GetUser, refresh) | `updateUserAttributes` / `updateUserAttributes_failure` |
 //! | [`delete_user_attributes`](Auth::delete_user_attributes) | `Auth.deleteUserAttributes` | DeleteUserAttributes (+ GetUser, refresh) | |
@@ -115,7 +115,7 @@
 //!
 //! # Storage
 //!
-//! After a sign-in, the session is written with one [`Storage::set_many`], under the
+//! After a sign-in, the session is written with one [`Storage::set_many`](storage::Storage::set_many), under the
 //! reference's keys (so tools that know amazon-cognito-identity-js can read them):
 //!
 //! | key | value |
@@ -127,24 +127,23 @@
 //! | `….userData` | the cached GetUser answer, once fetched |
 //!
 //! A new `Auth` on the same store (a new process) resumes the session of `LastAuthUser`
-//! on first use. [`Storage::sync`] is awaited before that first read, before sign-out and
+//! on first use. [`Storage::sync`](storage::Storage::sync) is awaited before that first read, before sign-out and
 //! before deleting the user. A store that reports itself corrupt
-//! ([`StorageError::is_corrupt`]) is cleared and counts as "signed out", as do stored
+//! ([`StorageError::is_corrupt`](storage::StorageError::is_corrupt)) is cleared and counts as "signed out", as do stored
 //! tokens that do not decode: the answer is [`Error::NotSignedIn`], never a panic.
 //!
 //! The default [`MemoryStore`] forgets everything when the process ends; [`FileStore`]
 //! keeps one JSON file shared safely between processes. To keep tokens elsewhere (the
-//! platform keychain, a database), implement [`Storage`]: see [`storage`] for the
+//! platform keychain, a database), implement [`Storage`](storage::Storage): see [`storage`] for the
 //! contract and an example.
 //!
 //! ```no_run
-//! use std::sync::Arc;
 //! use userpool::{Auth, FileStore};
 //! # fn main() -> Result<(), userpool::Error> {
 //! let auth = Auth::builder()
 //!     .user_pool_id("eu-west-1_AbCdEfGhI")
 //!     .client_id("7abc123clientid")
-//!     .storage(Arc::new(FileStore::new("/home/ada/.config/myapp/tokens.json")))
+//!     .storage(FileStore::new("/home/ada/.config/myapp/tokens.json"))
 //!     .build()?;
 //! # let _ = auth; Ok(())
 //! # }
@@ -176,10 +175,10 @@
 //! - A caller that is dropped mid-call (a `timeout`, a web handler whose client went away)
 //!   stops waiting, not the work: refreshes, the user fetch and every change of the stored
 //!   session run in tasks of their own, so no lock is left held and no change half made. A
-//!   panic in a custom [`Storage`] or [`Transport`] fails that one call
+//!   panic in a custom [`Storage`](storage::Storage) or [`Transport`](transport::Transport) fails that one call
 //!   ([`Error::Panicked`]). A Tokio runtime is required.
 //! - Processes that share a store (a [`FileStore`]) share the session: it is read and
-//!   changed as one unit ([`Storage::get_many`], [`Storage::apply`]), and read again
+//!   changed as one unit ([`Storage::get_many`](storage::Storage::get_many), [`Storage::apply`](storage::Storage::apply)), and read again
 //!   before each refresh, so a refresh never brings back a session another process signed
 //!   out, and follows one it refreshed or signed in.
 //! - A sign-in waiting for a challenge answer is not a signed-in user:
@@ -190,7 +189,7 @@
 //! [`Auth::update_user_attributes`] returns what happened to each attribute
 //! ([`AttributeUpdateResult`]) and emits the same results: `is_updated: false` with the
 //! code's delivery details for `email`/`phone_number` changes that wait for
-//! verification. `sub` and `*_verified` are never sent (dropped before sending; if nothing
+//! verification. `sub`, `identities` and the `*_verified` flags are never sent (dropped before sending; if nothing
 //! remains, [`Error::InvalidInput`]). After an update or delete the cached user is
 //! reloaded and the session refreshed, so that cached attributes and ID token claims are
 //! current.
@@ -207,7 +206,7 @@
 //!
 //! # Custom transports and tests
 //!
-//! [`AuthBuilder::transport`] replaces the AWS SDK transport with any [`Transport`]: the
+//! [`AuthBuilder::transport`] replaces the AWS SDK transport with any [`Transport`](transport::Transport): the
 //! crate's own tests use `userpool_transport::MockTransport` (feature `test-util` of
 //! `userpool-transport`) and never touch the network. [`AuthBuilder::clock`] injects a
 //! [`Clock`] to test expiry.
@@ -228,7 +227,7 @@
 //!   server's message. The AWS SDK logs request bodies at `TRACE` under
 //!   `aws_smithy_runtime`: keep that target below `TRACE` in production.
 //! - **Where tokens live.** In memory, in the `Arc<Session>` of the client (and the copies
-//!   you take with `.expose()`); at rest, in the [`Storage`] you chose, in clear text
+//!   you take with `.expose()`); at rest, in the [`Storage`](storage::Storage) you chose, in clear text
 //!   under the keys above. [`MemoryStore`] wipes values when they are replaced or removed;
 //!   [`FileStore`] writes a file readable by its owner only (0600). Sign-out removes the
 //!   session keys; a local sign-out also revokes the refresh token when the app client
@@ -258,19 +257,12 @@ pub use config::{
     AuthBuilder, Clock, DEFAULT_DEADLINE, DEFAULT_REFRESH_MARGIN, RetryPolicy, SystemClock,
 };
 pub use options::{
-    ConfirmSignUpOptions, RequestOptions, SignInOptions, SignOutOptions, SignUpOptions,
+    ConfirmSignUpOptions, CurrentUserOptions, RequestOptions, SignInOptions, SignOutOptions,
+    SignUpOptions,
 };
 
 pub use userpool_hub::{Hub, Listener, Subscription};
-pub use userpool_storage::{
-    Batch, FileStore, Keys, MemoryStore, Storage, StorageError, UserKeys, store as storage,
-};
-pub use userpool_transport::{
-    AuthAnswer, AuthTokens, Challenge, ChallengeAnswer, ChallengeResponse, ClientMetadata,
-    InitiateAuth, SignUpRequest, Transport,
-};
-#[cfg(feature = "sdk")]
-pub use userpool_transport_sdk::{SdkTransport, SdkTransportBuilder};
+pub use userpool_storage::{FileStore, MemoryStore};
 pub use userpool_types::{
     AUTH_CHANNEL, AccessToken, AttributeName, AttributeUpdateResult, AttributeUpdateResults,
     Attributes, AuthEvent, AuthFlow, ChallengeName, Claims, ClientId, ClientSecret, ClockDrift,
@@ -279,6 +271,37 @@ pub use userpool_types::{
     UserPoolId, Username,
 };
 
-/// The async-trait attribute, for implementing [`Storage`] or [`Transport`] without adding
-/// `async-trait` to your own dependencies.
+pub mod storage {
+    //! Where the tokens are kept: the [`Storage`] trait to implement your own store, the
+    //! [`MemoryStore`] (the default) and the [`FileStore`], the conditional [`Batch`] a
+    //! store applies, and the reference key layout ([`Keys`]).
+    //!
+    //! How to write a store, with a whole example, is in [`userpool_storage::store`].
+    pub use userpool_storage::{
+        Batch, FileStore, KEY_PREFIX, Keys, MemoryStore, Storage, StorageError, UserKeys,
+    };
+}
+
+pub mod transport {
+    //! How the client reaches Cognito: the [`Transport`] trait and its vocabulary, to put
+    //! your own transport (a proxy, a recorder, a test double) in place of the AWS SDK's.
+    //!
+    //! With the default feature `sdk`, `SdkTransport` is the transport on the official
+    //! `aws-sdk-cognitoidentityprovider`, built by [`AuthBuilder`](crate::AuthBuilder) when
+    //! no transport is given. With the feature `test-util`, `MockTransport` (mockall)
+    //! lets an application test its own code against `userpool` alone. See
+    //! `examples/custom_transport.rs` for a whole transport.
+    #[cfg(feature = "test-util")]
+    pub use userpool_transport::MockTransport;
+    pub use userpool_transport::{
+        AuthOutcome, AuthTokens, Challenge, ChallengeRequest, ChallengeResponse, ClientMetadata,
+        InitiateAuth, SignUpRequest, Transport,
+    };
+    #[cfg(feature = "sdk")]
+    pub use userpool_transport_sdk::{SdkTransport, SdkTransportBuilder};
+}
+
+/// The async-trait attribute, for implementing [`Storage`](storage::Storage) or
+/// [`Transport`](transport::Transport) without adding `async-trait` to your own
+/// dependencies.
 pub use async_trait::async_trait;

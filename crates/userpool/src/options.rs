@@ -171,3 +171,29 @@ impl SignOutOptions {
         self.global
     }
 }
+
+/// Options of
+/// [`Auth::current_authenticated_user_with`](crate::Auth::current_authenticated_user_with).
+///
+/// ```
+/// use userpool::CurrentUserOptions;
+/// let fresh = CurrentUserOptions::default().bypass_cache();
+/// assert!(fresh.bypasses_cache());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CurrentUserOptions {
+    bypass_cache: bool,
+}
+
+impl CurrentUserOptions {
+    /// Fetches the user with `GetUser` even when it is cached, and refreshes the session.
+    pub fn bypass_cache(mut self) -> Self {
+        self.bypass_cache = true;
+        self
+    }
+
+    /// True when the cache is bypassed.
+    pub fn bypasses_cache(&self) -> bool {
+        self.bypass_cache
+    }
+}

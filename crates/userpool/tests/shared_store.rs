@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use userpool::{Auth, AuthFlow, FileStore, RetryPolicy};
-use userpool_transport::{AuthAnswer, AuthTokens, InitiateAuth, MockTransport};
+use userpool_transport::{AuthOutcome, AuthTokens, InitiateAuth, MockTransport};
 use userpool_types::testing::unsigned_jwt;
 use userpool_types::{AccessToken, Attributes, ClientId, Error, SecretString, User, Username};
 
@@ -83,12 +83,17 @@ fn transport(name: &str) -> MockTransport {
             InitiateAuth::UserPassword { username, .. } => {
                 let user = username.as_str();
                 let sid = format!("rt.{user}.{name}.{pid}.{n}");
-                Ok(AuthAnswer::Tokens(tokens(user, &sid, Some(sid.clone()), n)))
+                Ok(AuthOutcome::Tokens(tokens(
+                    user,
+                    &sid,
+                    Some(sid.clone()),
+                    n,
+                )))
             }
             InitiateAuth::RefreshToken { refresh_token, .. } => {
                 let sid = refresh_token.expose().to_owned();
                 let user = sid.split('.').nth(1).unwrap_or_default().to_owned();
-                Ok(AuthAnswer::Tokens(tokens(&user, &sid, None, n)))
+                Ok(AuthOutcome::Tokens(tokens(&user, &sid, None, n)))
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -156,7 +161,12 @@ fn shared_store_child() {
             let result = match (words.next(), words.next()) {
                 (Some("sign_in"), Some(user)) => outcome(auth.sign_in(user, "Pa55word!").await),
                 (Some("sign_out"), _) => outcome(auth.sign_out().await),
-                (Some("refresh"), _) => outcome(auth.current_authenticated_user(true).await),
+                (Some("refresh"), _) => outcome(
+                    auth.current_authenticated_user_with(
+                        userpool::CurrentUserOptions::default().bypass_cache(),
+                    )
+                    .await,
+                ),
                 (Some("restart"), _) => {
                     auth = client(&path, &name);
                     outcome(auth.current_session().await)

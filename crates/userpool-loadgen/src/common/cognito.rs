@@ -155,23 +155,10 @@ fn amz_date(now: SystemTime) -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // civil date from days since 1970-01-01 (proleptic Gregorian)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let t = userpool_srp::calendar::CivilTime::from_unix(secs);
     format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 
@@ -383,14 +370,15 @@ pub async fn sign_in_srp(
     username: &str,
     password: &str,
 ) -> Result<Value, CallError> {
-    let srp = userpool_srp::SrpClient::new().map_err(|e| CallError::Unexpected(e.to_string()))?;
+    let sign_in =
+        userpool_srp::SrpSignIn::new().map_err(|e| CallError::Unexpected(e.to_string()))?;
     let challenge = api
         .call(
             "InitiateAuth",
             &json!({
                 "AuthFlow": "USER_SRP_AUTH",
                 "ClientId": client_id,
-                "AuthParameters": { "USERNAME": username, "SRP_A": srp.srp_a_hex() },
+                "AuthParameters": { "USERNAME": username, "SRP_A": sign_in.srp_a() },
             }),
             false,
         )
@@ -398,32 +386,21 @@ pub async fn sign_in_srp(
     let params = challenge
         .get("ChallengeParameters")
         .ok_or_else(|| CallError::Unexpected(format!("no challenge: {}", short(&challenge))))?;
-    let p = |name: &str| str_at(params, &[name]);
-    let user_id_for_srp = p("USER_ID_FOR_SRP")?;
-    let answer_username = p("USERNAME").unwrap_or(user_id_for_srp);
-    let secret_block = p("SECRET_BLOCK")?;
-    let pool_name = pool_id.split_once('_').map(|(_, n)| n).unwrap_or(pool_id);
     let timestamp = userpool_srp::timestamp(SystemTime::now());
-    let signature = srp
-        .password_claim(&userpool_srp::PasswordClaimRequest {
-            pool_name,
-            user_id_for_srp,
-            password,
-            salt_hex: p("SALT")?,
-            srp_b_hex: p("SRP_B")?,
-            secret_block_b64: secret_block,
-            timestamp: &timestamp,
+    let answer = sign_in
+        .answer(pool_id, password, &timestamp, |k| {
+            params.get(k).and_then(Value::as_str)
         })
         .map_err(|e| CallError::Unexpected(format!("SRP: {e}")))?;
+    let responses: serde_json::Map<String, Value> = answer
+        .responses()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), json!(value)))
+        .collect();
     let mut body = json!({
         "ChallengeName": "PASSWORD_VERIFIER",
         "ClientId": client_id,
-        "ChallengeResponses": {
-            "USERNAME": answer_username,
-            "PASSWORD_CLAIM_SECRET_BLOCK": secret_block,
-            "TIMESTAMP": timestamp,
-            "PASSWORD_CLAIM_SIGNATURE": signature,
-        },
+        "ChallengeResponses": responses,
     });
     if let Some(session) = challenge.get("Session") {
         body["Session"] = session.clone();

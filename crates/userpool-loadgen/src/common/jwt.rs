@@ -9,6 +9,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use userpool_types::ClaimsBuilder;
 
 fn b64(v: &Value) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("JSON"))
@@ -40,35 +41,22 @@ pub fn tokens(
         .unwrap_or(0);
     let iat = now.min(exp - 60);
     let iss = format!("https://cognito-idp.us-east-1.amazonaws.com/{pool_id}");
-    let id = unsigned(&json!({
-        "sub": sub,
-        "email_verified": true,
-        "iss": iss,
-        "cognito:username": username,
-        "origin_jti": "5b0c4b86-0d59-4b3c-8a8e-1f2d3c4b5a69",
-        "aud": client_id,
-        "event_id": "a5c1a2b7-6a4f-4ab9-9ac3-8d7c6b5a4f3e",
-        "token_use": "id",
-        "auth_time": iat,
-        "exp": exp,
-        "iat": iat,
-        "jti": "3c7d2f4a-1b5e-4c6d-8e9f-0a1b2c3d4e5f",
-        "email": format!("{username}@example.com"),
-    }));
-    let access = unsigned(&json!({
-        "sub": sub,
-        "iss": iss,
-        "client_id": client_id,
-        "origin_jti": "5b0c4b86-0d59-4b3c-8a8e-1f2d3c4b5a69",
-        "event_id": "a5c1a2b7-6a4f-4ab9-9ac3-8d7c6b5a4f3e",
-        "token_use": "access",
-        "scope": "aws.cognito.signin.user.admin",
-        "auth_time": iat,
-        "exp": exp,
-        "iat": iat,
-        "jti": "9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b",
-        "username": username,
-    }));
+    let session = ClaimsBuilder::new(sub, username, client_id, iat)
+        .issuer(iss)
+        .origin_jti("5b0c4b86-0d59-4b3c-8a8e-1f2d3c4b5a69")
+        .event_id("a5c1a2b7-6a4f-4ab9-9ac3-8d7c6b5a4f3e")
+        .auth_time(iat);
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("email_verified".into(), json!(true));
+    attributes.insert("email".into(), json!(format!("{username}@example.com")));
+    let id = unsigned(&Value::Object(session.id_token(
+        exp,
+        Some("3c7d2f4a-1b5e-4c6d-8e9f-0a1b2c3d4e5f"),
+        attributes,
+    )));
+    let access = unsigned(&Value::Object(
+        session.access_token(exp, Some("9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b")),
+    ));
     (id, access)
 }
 

@@ -29,40 +29,29 @@ pub async fn srp_sign_in(
     user: &str,
     password: &str,
 ) {
-    let client = userpool_srp::SrpClient::new().expect("srp");
+    let sign_in = userpool_srp::SrpSignIn::new().expect("srp");
     let out = sdk
         .initiate_auth()
         .client_id(client_id)
         .auth_flow(AuthFlowType::UserSrpAuth)
         .auth_parameters("USERNAME", user)
-        .auth_parameters("SRP_A", client.srp_a_hex())
+        .auth_parameters("SRP_A", sign_in.srp_a())
         .send()
         .await
         .expect("initiate");
     let p = out.challenge_parameters().expect("params");
     let ts = userpool_srp::timestamp(SystemTime::now());
-    let sig = client
-        .password_claim(&userpool_srp::PasswordClaimRequest {
-            pool_name: userpool_srp::pool_name(pool_id).expect("pool"),
-            user_id_for_srp: &p["USER_ID_FOR_SRP"],
-            password,
-            salt_hex: &p["SALT"],
-            srp_b_hex: &p["SRP_B"],
-            secret_block_b64: &p["SECRET_BLOCK"],
-            timestamp: &ts,
-        })
+    let answer = sign_in
+        .answer(pool_id, password, &ts, |k| p.get(k).map(String::as_str))
         .expect("claim");
-    let out = sdk
+    let mut respond = sdk
         .respond_to_auth_challenge()
         .client_id(client_id)
-        .challenge_name(ChallengeNameType::PasswordVerifier)
-        .challenge_responses("USERNAME", &p["USERNAME"])
-        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
-        .challenge_responses("TIMESTAMP", &ts)
-        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", sig)
-        .send()
-        .await
-        .expect("respond");
+        .challenge_name(ChallengeNameType::PasswordVerifier);
+    for (name, value) in answer.responses() {
+        respond = respond.challenge_responses(name, value);
+    }
+    let out = respond.send().await.expect("respond");
     assert!(out.authentication_result().is_some());
 }
 

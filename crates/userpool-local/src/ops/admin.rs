@@ -10,7 +10,7 @@ use super::user::update_attributes;
 use super::{apply_aliases, codes, crypto, find_user, user_json};
 use crate::attributes::{self, WriteKind};
 use crate::config::{ClientConfig, ClientInfo, PoolConfig};
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::outbox::{Delivery, Medium, Purpose};
 use crate::password;
 use crate::protocol::Params;
@@ -26,7 +26,13 @@ pub(crate) async fn create_pool(
 ) -> Result<Arc<PoolRt>, ApiError> {
     config.validate()?;
     let key = crypto::run(PoolKey::generate).await?;
-    let id = format!("{}_{}", state.region, util::random_string(9, util::ALNUM)?);
+    // The id shape is the client's (`UserPoolId`): a region, `_`, letters and digits.
+    let id = userpool_types::UserPoolId::from_parts(
+        &state.region,
+        &util::random_string(9, util::ALNUM)?,
+    )
+    .map_err(ApiError::internal)?
+    .to_string();
     let now = util::now_ms();
     let row = PoolRow {
         id: id.clone(),
@@ -375,7 +381,7 @@ pub(crate) async fn create_user(
         .write(move |c| {
             if store::user_by_key(c, &pool2.id, &u.username_key)?.is_some() {
                 return Err(ApiError::new(
-                    "UsernameExistsException",
+                    ExceptionName::UsernameExists,
                     "User account already exists",
                 ));
             }
@@ -451,7 +457,7 @@ async fn resend_invitation(
     let user = load(state, pool, typed).await?;
     if user.status != UserStatus::ForceChangePassword {
         return Err(ApiError::new(
-            "UnsupportedUserStateException",
+            ExceptionName::UnsupportedUserState,
             "Resend not possible. User is not in FORCE_CHANGE_PASSWORD state.",
         ));
     }

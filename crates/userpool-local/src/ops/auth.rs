@@ -24,7 +24,7 @@ use super::session::{self, NewSession};
 use super::{check_secret_hash, crypto, ensure_enabled, find_user, names_user};
 use crate::attributes::{self, WriteKind};
 use crate::config::Limits;
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::password;
 use crate::protocol::{Params, lookup};
 use crate::srp_glue::{self, ClientProof, ServerStep, StoredVerifier};
@@ -64,7 +64,7 @@ impl Checked {
         match self {
             Checked::SignIn => attempts_exceeded(),
             Checked::ChangePassword => ApiError::new(
-                "LimitExceededException",
+                ExceptionName::LimitExceeded,
                 "Attempt limit exceeded, please try after some time.",
             ),
         }
@@ -376,11 +376,11 @@ async fn finish_sign_in(
     }
     match user.status {
         UserStatus::Unconfirmed => Err(ApiError::new(
-            "UserNotConfirmedException",
+            ExceptionName::UserNotConfirmed,
             "User is not confirmed.",
         )),
         UserStatus::ResetRequired => Err(ApiError::new(
-            "PasswordResetRequiredException",
+            ExceptionName::PasswordResetRequired,
             "Password reset required for the user",
         )),
         UserStatus::ForceChangePassword => {

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::attributes;
 use crate::config::ClientConfig;
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::protocol::{Params, attributes_json};
 use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, User};
@@ -69,7 +69,7 @@ pub(crate) async fn call(state: &Arc<State>, op: &str, body: &Value) -> Result<V
         "AdminDeleteUser" => admin::admin_delete_user(state, p).await,
         "ListUsers" => admin::list_users(state, p).await,
         other => Err(ApiError::new(
-            "UnknownOperationException",
+            ExceptionName::UnknownOperation,
             format!("The operation {other} is not supported by the local user pool."),
         )),
     }
@@ -148,13 +148,13 @@ pub(crate) fn apply_aliases(
         }
         if pool.uses_username_attributes() {
             return Err(ApiError::new(
-                "UsernameExistsException",
+                ExceptionName::UsernameExists,
                 format!("An account with the given {attr} already exists."),
             ));
         }
         if !force || attr == "preferred_username" {
             return Err(ApiError::new(
-                "AliasExistsException",
+                ExceptionName::AliasExists,
                 format!("An account with the given {attr} already exists."),
             ));
         }
@@ -241,7 +241,7 @@ pub(crate) fn ensure_enabled(user: &User) -> Result<(), ApiError> {
 /// The "Username/client id combination not found." of the public user operations.
 pub(crate) fn user_client_not_found() -> ApiError {
     ApiError::new(
-        "UserNotFoundException",
+        ExceptionName::UserNotFound,
         "Username/client id combination not found.",
     )
 }

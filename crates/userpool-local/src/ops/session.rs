@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use userpool_types::ClaimsBuilder;
+use userpool_types::claims as claim;
+
 use crate::attributes;
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, SessionRow, User};
 use crate::tokens::{self, TokenError};
@@ -54,37 +57,19 @@ pub(crate) async fn authentication_result(
     let access_exp = client.config.access_validity().duration().as_secs() as i64;
     let id_exp = client.config.id_validity().duration().as_secs() as i64;
 
-    let mut id = Map::new();
+    let mut readable = Map::new();
     for (name, value) in user.all_attrs() {
         if attributes::client_may_read(Some(&client.config), name) {
-            id.insert(name.to_owned(), attributes::claim_value(name, value));
+            readable.insert(name.to_owned(), attributes::claim_value(name, value));
         }
     }
-    id.insert("iss".into(), json!(iss));
-    id.insert("cognito:username".into(), json!(user.username));
-    id.insert("origin_jti".into(), json!(session.origin_jti));
-    id.insert("aud".into(), json!(client.id));
-    id.insert("event_id".into(), json!(session.event_id));
-    id.insert("token_use".into(), json!("id"));
-    id.insert("auth_time".into(), json!(session.auth_time));
-    id.insert("exp".into(), json!(now + id_exp));
-    id.insert("iat".into(), json!(now));
-    id.insert("jti".into(), json!(util::uuid_v4()?));
-
-    let access = json!({
-        "sub": user.sub,
-        "iss": iss,
-        "client_id": client.id,
-        "origin_jti": session.origin_jti,
-        "event_id": session.event_id,
-        "token_use": "access",
-        "scope": "aws.cognito.signin.user.admin",
-        "auth_time": session.auth_time,
-        "exp": now + access_exp,
-        "iat": now,
-        "jti": util::uuid_v4()?,
-        "username": user.username,
-    });
+    let claims = ClaimsBuilder::new(&user.sub, &user.username, &client.id, now)
+        .issuer(iss)
+        .origin_jti(&session.origin_jti)
+        .event_id(&session.event_id)
+        .auth_time(session.auth_time);
+    let id = claims.id_token(now + id_exp, Some(&util::uuid_v4()?), readable);
+    let access = Value::Object(claims.access_token(now + access_exp, Some(&util::uuid_v4()?)));
 
     let signer = pool.clone();
     let (id_token, access_token) = super::crypto::run(move || {
@@ -124,20 +109,20 @@ fn invalid_access() -> ApiError {
 pub(crate) async fn authenticate(state: &State, token: &str) -> Result<Authed, ApiError> {
     let claims = tokens::peek_claims(token).ok_or_else(invalid_access)?;
     let pool_id = claims
-        .get("iss")
+        .get(claim::ISS)
         .and_then(Value::as_str)
         .and_then(|iss| iss.rsplit('/').next())
         .ok_or_else(invalid_access)?
         .to_owned();
     let pool = state.pool(&pool_id).await.map_err(|e| {
-        if e.kind() == "ResourceNotFoundException" {
+        if e.exception() == ExceptionName::ResourceNotFound {
             invalid_access()
         } else {
             e
         }
     })?;
     let claims = pool.key.verify(token).map_err(|_| invalid_access())?;
-    match tokens::check_claims(&claims, "access", util::now_secs()) {
+    match tokens::check_claims(&claims, claim::TOKEN_USE_ACCESS, util::now_secs()) {
         Ok(()) => {}
         Err(TokenError::Expired) => {
             return Err(ApiError::not_authorized("Access Token has expired"));
@@ -151,9 +136,9 @@ pub(crate) async fn authenticate(state: &State, token: &str) -> Result<Authed, A
             .map(str::to_owned)
             .ok_or_else(invalid_access)
     };
-    let client_id = str_claim("client_id")?;
-    let origin_jti = str_claim("origin_jti")?;
-    let sub = str_claim("sub")?;
+    let client_id = str_claim(claim::CLIENT_ID)?;
+    let origin_jti = str_claim(claim::ORIGIN_JTI)?;
+    let sub = str_claim(claim::SUB)?;
     let client = state
         .client(&client_id)
         .await

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{apply_aliases, check_secret_hash, codes, find_user, user_client_not_found};
 use crate::attributes::{self, WriteKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::outbox::{Delivery, Purpose};
 use crate::password;
 use crate::protocol::{Params, delivery_json};
@@ -135,7 +135,7 @@ pub(crate) async fn sign_up(state: &Arc<State>, p: Params<'_>) -> Result<Value, 
         .write(move |c| {
             if store::user_by_key(c, &pool2.id, &u.username_key)?.is_some() {
                 return Err(ApiError::new(
-                    "UsernameExistsException",
+                    ExceptionName::UsernameExists,
                     "User already exists",
                 ));
             }

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::attributes::{self, WriteKind};
 use crate::config::Limits;
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::outbox::{Delivery, Purpose};
 use crate::password;
 use crate::protocol::{Params, delivery_json};
@@ -103,7 +103,7 @@ pub(crate) fn update_attributes(
                 && owner != user.sub
             {
                 return Err(ApiError::new(
-                    "AliasExistsException",
+                    ExceptionName::AliasExists,
                     format!("An account with the given {attr} already exists."),
                 ));
             }
@@ -112,8 +112,8 @@ pub(crate) fn update_attributes(
     user.modified_ms = util::now_ms();
     store::update_user(c, user)?;
     apply_aliases(c, pool, user, false).map_err(|e| {
-        if e.kind() == "UsernameExistsException" {
-            ApiError::new("AliasExistsException", e.message())
+        if e.exception() == ExceptionName::UsernameExists {
+            ApiError::new(ExceptionName::AliasExists, e.message())
         } else {
             e
         }
@@ -295,8 +295,8 @@ pub(crate) async fn verify_user_attribute(
             user.modified_ms = util::now_ms();
             store::update_user(c, &user)?;
             apply_aliases(c, &pool, &user, false).map_err(|e| {
-                if e.kind() == "UsernameExistsException" {
-                    ApiError::new("AliasExistsException", e.message())
+                if e.exception() == ExceptionName::UsernameExists {
+                    ApiError::new(ExceptionName::AliasExists, e.message())
                 } else {
                     e
                 }
@@ -511,7 +511,7 @@ pub(crate) async fn revoke_token(state: &Arc<State>, p: Params<'_>) -> Result<Va
     }
     if tokens::peek_claims(token).is_some() {
         return Err(ApiError::new(
-            "UnsupportedTokenTypeException",
+            ExceptionName::UnsupportedTokenType,
             "The token type is not supported: only refresh tokens can be revoked.",
         ));
     }

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use userpool_local::{ClientConfig, LocalPool, PendingLimits, PoolConfig};
 
 use crate::common::*;
+use crate::peer;
 
 /// Far above the configured read timeouts: only a hang reaches it.
 const HANG: Duration = Duration::from_secs(20);
@@ -168,7 +169,7 @@ fn run_python(python: &str, script: &str, args: &[String]) -> (bool, String, Str
         .arg(script)
         .args(args)
         .output()
-        .expect("run python");
+        .unwrap_or_else(|e| panic!("running {python}: {e}"));
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -176,13 +177,33 @@ fn run_python(python: &str, script: &str, args: &[String]) -> (bool, String, Str
     )
 }
 
+/// Whether `python3 --version` runs.
+fn python3_on_path() -> bool {
+    Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
 #[tokio::test]
 async fn an_oversized_body_from_python_http_client_gets_the_413_json_error() {
     let server = LocalPool::builder().start().await.unwrap();
     let addr = server.local_addr();
     let args = vec![addr.ip().to_string(), addr.port().to_string()];
-    // Any Python 3 will do (only the standard library is used): the peers' venv when set.
-    let python = std::env::var("USERPOOL_BOTO3_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    // Any Python 3 will do (only the standard library is used): the peers' venv when set,
+    // else `python3` from PATH.
+    let python = match std::env::var(peer::BOTO3_PYTHON) {
+        Ok(python) => python,
+        Err(_) if python3_on_path() => "python3".to_owned(),
+        Err(_) => {
+            peer::missing(
+                "an_oversized_body_from_python_http_client_gets_the_413_json_error",
+                "no Python 3: USERPOOL_BOTO3_PYTHON is not set and python3 is not on PATH",
+                peer::BOTO3_PYTHON,
+            );
+            return;
+        }
+    };
     let (ok, stdout, stderr) =
         tokio::task::spawn_blocking(move || run_python(&python, PY_HTTP_CLIENT, &args))
             .await
@@ -202,8 +223,12 @@ async fn an_oversized_body_from_python_http_client_gets_the_413_json_error() {
 
 #[tokio::test]
 async fn an_oversized_body_from_boto3_gets_the_413_json_error() {
-    let Ok(python) = std::env::var("USERPOOL_BOTO3_PYTHON") else {
-        panic!("USERPOOL_BOTO3_PYTHON is not set (see tests/it/boto3.rs)");
+    let Some(python) = peer::from_env(
+        "an_oversized_body_from_boto3_gets_the_413_json_error",
+        peer::BOTO3_PYTHON,
+        "a Python interpreter with boto3 installed",
+    ) else {
+        return;
     };
     let ctx = start(PoolConfig::new("big"), ClientConfig::new("app")).await;
     let args = vec![ctx.server.endpoint().to_owned(), ctx.client_id.clone()];

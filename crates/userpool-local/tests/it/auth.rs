@@ -142,43 +142,36 @@ async fn srp_rejects_wrong_password_bad_timestamps_and_replays() {
     assert_eq!(e.0, "NotAuthorizedException");
 
     // A good answer works once; replaying the same SECRET_BLOCK does not.
-    let client = userpool_srp::SrpClient::new().unwrap();
+    let sign_in = userpool_srp::SrpSignIn::new().unwrap();
     let out = ctx
         .sdk
         .initiate_auth()
         .client_id(&ctx.client_id)
         .auth_flow(AuthFlowType::UserSrpAuth)
         .auth_parameters("USERNAME", "bob")
-        .auth_parameters("SRP_A", client.srp_a_hex())
+        .auth_parameters("SRP_A", sign_in.srp_a())
         .send()
         .await
         .unwrap();
     let p = out.challenge_parameters().unwrap();
     assert_eq!(p["USER_ID_FOR_SRP"], "bob");
     let ts = userpool_srp::timestamp(std::time::SystemTime::now());
-    let sig = client
-        .password_claim(&userpool_srp::PasswordClaimRequest {
-            pool_name: userpool_srp::pool_name(&ctx.pool_id).unwrap(),
-            user_id_for_srp: &p["USER_ID_FOR_SRP"],
-            password: PW,
-            salt_hex: &p["SALT"],
-            srp_b_hex: &p["SRP_B"],
-            secret_block_b64: &p["SECRET_BLOCK"],
-            timestamp: &ts,
-        })
+    let answer = sign_in
+        .answer(&ctx.pool_id, PW, &ts, |k| p.get(k).map(String::as_str))
         .unwrap();
+    assert_eq!(answer.username, "bob");
     let respond = || {
-        ctx.sdk
+        let mut request = ctx
+            .sdk
             .respond_to_auth_challenge()
             .client_id(&ctx.client_id)
             .challenge_name(
                 aws_sdk_cognitoidentityprovider::types::ChallengeNameType::PasswordVerifier,
-            )
-            .challenge_responses("USERNAME", "bob")
-            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
-            .challenge_responses("TIMESTAMP", &ts)
-            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", &sig)
-            .send()
+            );
+        for (name, value) in answer.responses() {
+            request = request.challenge_responses(name, value);
+        }
+        request.send()
     };
     assert!(respond().await.unwrap().authentication_result().is_some());
     let (code, _) = err(respond().await);

@@ -3,16 +3,16 @@
 use std::process::Command;
 
 use crate::common::*;
+use crate::peer;
 
 #[tokio::test]
 async fn boto3_peer_flow() {
-    let Ok(python) = std::env::var("USERPOOL_BOTO3_PYTHON") else {
-        panic!(
-            "USERPOOL_BOTO3_PYTHON is not set. It names a Python interpreter with boto3 installed. \
-             `cargo xtask` creates target/peers/boto3-venv and sets it; by hand: \
-             python3 -m venv target/peers/boto3-venv && target/peers/boto3-venv/bin/pip install boto3 \
-             && export USERPOOL_BOTO3_PYTHON=$PWD/target/peers/boto3-venv/bin/python"
-        );
+    let Some(python) = peer::from_env(
+        "boto3_peer_flow",
+        peer::BOTO3_PYTHON,
+        "a Python interpreter with boto3 installed",
+    ) else {
+        return;
     };
     let ctx = start(
         email_pool(),
@@ -23,11 +23,11 @@ async fn boto3_peer_flow() {
     let endpoint = ctx.server.endpoint().to_owned();
     let (pool_id, client_id) = (ctx.pool_id.clone(), ctx.client_id.clone());
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(python)
+        Command::new(&python)
             .arg(script)
             .args([&endpoint, &pool_id, &client_id])
             .output()
-            .expect("run python")
+            .unwrap_or_else(|e| panic!("running {python}: {e}"))
     })
     .await
     .unwrap();

@@ -112,14 +112,14 @@ pub async fn srp_sign_in_with(
     password: &str,
     timestamp: impl Fn(&str) -> String,
 ) -> Result<AuthenticationResultType, (String, String)> {
-    let client = userpool_srp::SrpClient::new().expect("srp client");
+    let sign_in = userpool_srp::SrpSignIn::new().expect("srp client");
     let mut init = ctx
         .sdk
         .initiate_auth()
         .client_id(&ctx.client_id)
         .auth_flow(AuthFlowType::UserSrpAuth)
         .auth_parameters("USERNAME", username)
-        .auth_parameters("SRP_A", client.srp_a_hex());
+        .auth_parameters("SRP_A", sign_in.srp_a());
     if let Some(s) = &ctx.secret {
         init = init.auth_parameters("SECRET_HASH", secret_hash(s, username, &ctx.client_id));
     }
@@ -134,33 +134,24 @@ pub async fn srp_sign_in_with(
         Some(&ChallengeNameType::PasswordVerifier)
     );
     let params = out.challenge_parameters().expect("challenge parameters");
-    let user_id = params["USER_ID_FOR_SRP"].clone();
     let ts = timestamp(&userpool_srp::timestamp(SystemTime::now()));
-    let pool_name = userpool_srp::pool_name(&ctx.pool_id).expect("pool name");
-    let signature = client
-        .password_claim(&userpool_srp::PasswordClaimRequest {
-            pool_name,
-            user_id_for_srp: &user_id,
-            password,
-            salt_hex: &params["SALT"],
-            srp_b_hex: &params["SRP_B"],
-            secret_block_b64: &params["SECRET_BLOCK"],
-            timestamp: &ts,
+    let answer = sign_in
+        .answer(&ctx.pool_id, password, &ts, |k| {
+            params.get(k).map(String::as_str)
         })
         .expect("claim");
     let mut respond = ctx
         .sdk
         .respond_to_auth_challenge()
         .client_id(&ctx.client_id)
-        .challenge_name(ChallengeNameType::PasswordVerifier)
-        .challenge_responses("USERNAME", &params["USERNAME"])
-        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &params["SECRET_BLOCK"])
-        .challenge_responses("TIMESTAMP", &ts)
-        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", signature);
+        .challenge_name(ChallengeNameType::PasswordVerifier);
+    for (name, value) in answer.responses() {
+        respond = respond.challenge_responses(name, value);
+    }
     if let Some(s) = &ctx.secret {
         respond = respond.challenge_responses(
             "SECRET_HASH",
-            secret_hash(s, &params["USERNAME"], &ctx.client_id),
+            secret_hash(s, &answer.username, &ctx.client_id),
         );
     }
     let out = respond.send().await.map_err(|e| {

@@ -1,5 +1,6 @@
 //! Integration tests of the local user pool over real HTTP: the official Rust SDK, raw
-//! HTTP for the error shapes, a crash test of the server program, and boto3.
+//! HTTP for the error shapes, a crash test of the server program, and boto3 (skipped
+//! loudly without it, see `peer.rs`).
 
 mod abuse;
 mod admin;
@@ -11,6 +12,7 @@ mod common;
 mod crash;
 mod errors;
 mod lockout;
+mod peer;
 mod races;
 mod stall;
 mod users;

@@ -34,42 +34,33 @@ pub async fn prepare_srp_at(
     username: &str,
     password: &str,
 ) -> PreparedSrp {
-    let client = userpool_srp::SrpClient::new().expect("srp client");
+    let sign_in = userpool_srp::SrpSignIn::new().expect("srp client");
     let init = call(
         addr,
         "InitiateAuth",
         &json!({
             "ClientId": client_id,
             "AuthFlow": "USER_SRP_AUTH",
-            "AuthParameters": { "USERNAME": username, "SRP_A": client.srp_a_hex() },
+            "AuthParameters": { "USERNAME": username, "SRP_A": sign_in.srp_a() },
         }),
     )
     .await;
     assert_eq!(init.status, 200, "InitiateAuth: {}", init.body);
     let p = init.json()["ChallengeParameters"].clone();
-    let text = |k: &str| p[k].as_str().expect("challenge parameter").to_owned();
     let ts = userpool_srp::timestamp(std::time::SystemTime::now());
-    let signature = client
-        .password_claim(&userpool_srp::PasswordClaimRequest {
-            pool_name: userpool_srp::pool_name(pool_id).expect("pool name"),
-            user_id_for_srp: &text("USER_ID_FOR_SRP"),
-            password,
-            salt_hex: &text("SALT"),
-            srp_b_hex: &text("SRP_B"),
-            secret_block_b64: &text("SECRET_BLOCK"),
-            timestamp: &ts,
-        })
+    let answer = sign_in
+        .answer(pool_id, password, &ts, |k| p[k].as_str())
         .expect("claim");
+    let responses: serde_json::Map<String, Value> = answer
+        .responses()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), json!(value)))
+        .collect();
     PreparedSrp {
         respond: json!({
             "ClientId": client_id,
             "ChallengeName": "PASSWORD_VERIFIER",
-            "ChallengeResponses": {
-                "USERNAME": text("USERNAME"),
-                "PASSWORD_CLAIM_SECRET_BLOCK": text("SECRET_BLOCK"),
-                "TIMESTAMP": ts,
-                "PASSWORD_CLAIM_SIGNATURE": signature,
-            },
+            "ChallengeResponses": responses,
         }),
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use userpool_transport::{
-    AuthAnswer, ChallengeAnswer, ChallengeResponse, ClientMetadata, InitiateAuth, SignUpRequest,
+    AuthOutcome, ChallengeRequest, ChallengeResponse, ClientMetadata, InitiateAuth, SignUpRequest,
     Transport,
 };
 use userpool_transport_sdk::SdkTransport;

@@ -32,8 +32,8 @@ async fn the_user_is_fetched_once_then_cached_and_stored() {
         .times(1)
         .returning(|_| Ok(test_user(TYPED)));
     let env = signed_in(m, Tok::default()).await;
-    let u1 = env.auth.current_authenticated_user(false).await.unwrap();
-    let u2 = env.auth.current_authenticated_user(false).await.unwrap();
+    let u1 = env.auth.current_authenticated_user().await.unwrap();
+    let u2 = env.auth.current_authenticated_user().await.unwrap();
     assert!(Arc::ptr_eq(&u1, &u2));
     assert_eq!(u1.username().as_str(), USER_ID);
     assert_eq!(u1.sub(), Some(USER_ID));
@@ -51,11 +51,7 @@ async fn the_user_is_fetched_once_then_cached_and_stored() {
         .build()
         .unwrap();
     assert_eq!(
-        auth2
-            .current_authenticated_user(false)
-            .await
-            .unwrap()
-            .email(),
+        auth2.current_authenticated_user().await.unwrap().email(),
         Some(TYPED)
     );
 }
@@ -75,23 +71,19 @@ async fn bypass_cache_fetches_the_user_and_refreshes_the_session() {
     expect_refresh(&mut m, 1, || Ok(answer(&refreshed())));
     let env = signed_in(m, Tok::default()).await;
     assert_eq!(
-        env.auth
-            .current_authenticated_user(false)
-            .await
-            .unwrap()
-            .email(),
+        env.auth.current_authenticated_user().await.unwrap().email(),
         Some(TYPED)
     );
-    let u = env.auth.current_authenticated_user(true).await.unwrap();
+    let u = env
+        .auth
+        .current_authenticated_user_with(crate::CurrentUserOptions::default().bypass_cache())
+        .await
+        .unwrap();
     assert_eq!(u.email(), Some("new@example.com"));
     let s = env.auth.current_session().await.unwrap();
     assert_eq!(s.id_token().claims().str("email"), Some("new@example.com"));
     assert_eq!(
-        env.auth
-            .current_authenticated_user(false)
-            .await
-            .unwrap()
-            .email(),
+        env.auth.current_authenticated_user().await.unwrap().email(),
         Some("new@example.com")
     );
 }
@@ -147,7 +139,7 @@ async fn update_returns_per_attribute_results_emits_them_and_reloads_the_user() 
     assert!(events.iter().any(|e| e.name() == "tokenRefresh"));
 
     // Reloaded: no further GetUser (times(1) above), fresh ID token claims.
-    let u = env.auth.current_authenticated_user(false).await.unwrap();
+    let u = env.auth.current_authenticated_user().await.unwrap();
     assert_eq!(u.email(), Some("new@example.com"));
     let s = env.auth.current_session().await.unwrap();
     assert_eq!(s.id_token().claims().str("tag"), Some("after-update"));
@@ -285,7 +277,7 @@ async fn verify_submit_checks_the_code_and_drops_the_cached_user() {
         .times(2)
         .returning(|_| Ok(test_user(TYPED)));
     let env = signed_in(m, Tok::default()).await;
-    env.auth.current_authenticated_user(false).await.unwrap();
+    env.auth.current_authenticated_user().await.unwrap();
     assert!(matches!(
         env.auth
             .verify_current_user_attribute_submit("email", "1")
@@ -304,5 +296,5 @@ async fn verify_submit_checks_the_code_and_drops_the_cached_user() {
         .unwrap();
     assert_eq!(env.stored_user_key("userData").await, None);
     // Fetched again (the second GetUser).
-    env.auth.current_authenticated_user(false).await.unwrap();
+    env.auth.current_authenticated_user().await.unwrap();
 }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use userpool_transport::{ChallengeAnswer, ClientMetadata, SignUpRequest, Transport};
+use userpool_transport::{ChallengeRequest, ClientMetadata, SignUpRequest, Transport};
 use userpool_types::{
     AttributeName, Attributes, Code, CodeDeliveryDetails, Error, Password, SignUpResult,
 };
@@ -45,7 +45,11 @@ impl Transport for Slow {
     ) -> Result<Option<CodeDeliveryDetails>, Error> {
         self.inner.resend_confirmation_code(u, m).await
     }
-    async fn initiate_auth(&self, r: InitiateAuth, m: ClientMetadata) -> Result<AuthAnswer, Error> {
+    async fn initiate_auth(
+        &self,
+        r: InitiateAuth,
+        m: ClientMetadata,
+    ) -> Result<AuthOutcome, Error> {
         tokio::time::sleep(self.delay).await;
         let panics = self.panics.load(Ordering::SeqCst);
         if panics > 0 {
@@ -54,7 +58,7 @@ impl Transport for Slow {
         }
         self.inner.initiate_auth(r, m).await
     }
-    async fn respond_to_auth_challenge(&self, a: ChallengeAnswer) -> Result<AuthAnswer, Error> {
+    async fn respond_to_auth_challenge(&self, a: ChallengeRequest) -> Result<AuthOutcome, Error> {
         self.inner.respond_to_auth_challenge(a).await
     }
     async fn change_password(
@@ -287,7 +291,7 @@ async fn concurrent_user_reads_make_one_get_user() {
         .build()
         .unwrap();
     let results = all_at_once(&auth, |auth| async move {
-        auth.current_authenticated_user(false).await
+        auth.current_authenticated_user().await
     })
     .await;
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -321,7 +325,7 @@ async fn a_failing_get_user_is_made_once() {
         .build()
         .unwrap();
     let results = all_at_once(&auth, |auth| async move {
-        auth.current_authenticated_user(false).await
+        auth.current_authenticated_user().await
     })
     .await;
     assert!(

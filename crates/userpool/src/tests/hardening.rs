@@ -78,7 +78,7 @@ fn password_sign_in(m: &mut MockTransport, times: usize) {
         });
 }
 
-fn refreshed() -> AuthAnswer {
+fn refreshed() -> AuthOutcome {
     answer(&Tok {
         iat: T0 + HOUR + 60,
         exp: T0 + 2 * HOUR,

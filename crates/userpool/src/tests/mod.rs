@@ -28,15 +28,15 @@ use userpool_srp::{
     PasswordVerifier, SrpServer, VerifyRequest, decode_secret_block, make_verifier,
 };
 use userpool_transport::{
-    AuthAnswer, AuthTokens, Challenge, ChallengeResponse, InitiateAuth, MockTransport,
+    AuthOutcome, AuthTokens, Challenge, ChallengeResponse, InitiateAuth, MockTransport,
 };
 use userpool_types::testing::unsigned_jwt;
-use userpool_types::{AuthEvent, ChallengeName, ClientId, Error, SecretString, User, Username};
-
-use crate::{
-    Auth, AuthBuilder, Clock, Hub, Keys, MemoryStore, RetryPolicy, Storage, StorageError,
-    Subscription,
+use userpool_types::{
+    AuthEvent, ChallengeName, ClaimsBuilder, ClientId, Error, SecretString, User, Username,
 };
+
+use crate::storage::{Keys, Storage, StorageError};
+use crate::{Auth, AuthBuilder, Clock, Hub, MemoryStore, RetryPolicy, Subscription};
 
 pub(crate) const POOL: &str = "eu-west-1_TestPool1";
 pub(crate) const POOL_NAME: &str = "TestPool1";
@@ -97,23 +97,26 @@ impl Default for Tok {
     }
 }
 
+/// The claims both test tokens share, from the builder the local pool issues tokens with.
+fn session_claims(t: &Tok) -> ClaimsBuilder {
+    ClaimsBuilder::new(USER_ID, USER_ID, CLIENT, t.iat).claim("tag", t.tag)
+}
+
 pub(crate) fn id_jwt(t: &Tok) -> String {
-    unsigned_jwt(&json!({
-        "token_use": "id", "sub": USER_ID, "cognito:username": USER_ID,
-        "email": t.email, "iat": t.iat, "exp": t.exp, "tag": t.tag,
-        "aud": CLIENT,
-    }))
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("email".into(), json!(t.email));
+    let claims = session_claims(t).id_token(t.exp, None, attributes);
+    unsigned_jwt(&serde_json::Value::Object(claims))
 }
 
 pub(crate) fn access_jwt(t: &Tok) -> String {
-    let mut claims = json!({
-        "token_use": "access", "sub": USER_ID, "username": USER_ID, "client_id": CLIENT,
-        "iat": t.iat, "exp": t.exp, "tag": t.tag,
-    });
+    let mut session = session_claims(t);
     if t.origin_jti {
-        claims["origin_jti"] = json!("jti-1");
+        session = session.origin_jti("jti-1");
     }
-    unsigned_jwt(&claims)
+    unsigned_jwt(&serde_json::Value::Object(
+        session.access_token(t.exp, None),
+    ))
 }
 
 pub(crate) fn tokens(t: &Tok) -> AuthTokens {
@@ -125,12 +128,12 @@ pub(crate) fn tokens(t: &Tok) -> AuthTokens {
     }
 }
 
-pub(crate) fn answer(t: &Tok) -> AuthAnswer {
-    AuthAnswer::Tokens(tokens(t))
+pub(crate) fn answer(t: &Tok) -> AuthOutcome {
+    AuthOutcome::Tokens(tokens(t))
 }
 
-pub(crate) fn challenge(name: &str, params: &[(&str, &str)]) -> AuthAnswer {
-    AuthAnswer::Challenge(Challenge {
+pub(crate) fn challenge(name: &str, params: &[(&str, &str)]) -> AuthOutcome {
+    AuthOutcome::Challenge(Challenge {
         name: ChallengeName::from_name(name),
         session: Some(SecretString::new(format!("session-of-{name}"))),
         parameters: params
@@ -279,7 +282,7 @@ pub(crate) async fn seed(store: &dyn Storage, t: &Tok, drift: &str) {
 pub(crate) fn expect_refresh(
     m: &mut MockTransport,
     times: usize,
-    result: impl Fn() -> Result<AuthAnswer, Error> + Send + 'static,
+    result: impl Fn() -> Result<AuthOutcome, Error> + Send + 'static,
 ) {
     m.expect_initiate_auth()
         .withf(|req, _| matches!(req, InitiateAuth::RefreshToken { .. }))
@@ -322,7 +325,7 @@ impl SrpPool {
     }
 
     /// Answers InitiateAuth(USER_SRP_AUTH) with a PASSWORD_VERIFIER challenge.
-    pub(crate) fn challenge(&self, req: &InitiateAuth) -> Result<AuthAnswer, Error> {
+    pub(crate) fn challenge(&self, req: &InitiateAuth) -> Result<AuthOutcome, Error> {
         let InitiateAuth::UserSrp {
             username, srp_a, ..
         } = req
@@ -349,9 +352,9 @@ impl SrpPool {
     /// Checks the client's proof like Cognito: `then` on success, NotAuthorized otherwise.
     pub(crate) fn verify(
         &self,
-        answer: &userpool_transport::ChallengeAnswer,
-        then: AuthAnswer,
-    ) -> Result<AuthAnswer, Error> {
+        answer: &userpool_transport::ChallengeRequest,
+        then: AuthOutcome,
+    ) -> Result<AuthOutcome, Error> {
         let ChallengeResponse::PasswordVerifier {
             secret_block,
             timestamp,
@@ -394,7 +397,7 @@ impl SrpPool {
     }
 
     /// Wires both calls into the mock; the sign-in ends with `then`.
-    pub(crate) fn expect_sign_in(&self, m: &mut MockTransport, then: AuthAnswer) {
+    pub(crate) fn expect_sign_in(&self, m: &mut MockTransport, then: AuthOutcome) {
         let pool = self.clone();
         m.expect_initiate_auth()
             .withf(|req, _| matches!(req, InitiateAuth::UserSrp { .. }))

@@ -181,7 +181,7 @@ fn a_full_flow_at_trace_level_logs_no_secret() {
                 .await
                 .unwrap();
             dump += &format!("{results:?}");
-            let user = auth.current_authenticated_user(false).await.unwrap();
+            let user = auth.current_authenticated_user().await.unwrap();
             dump += &format!("{user:?}");
             dump += &format!("{auth:?} {auth:#?}");
             auth.sign_out().await.unwrap();

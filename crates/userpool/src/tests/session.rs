@@ -64,7 +64,7 @@ async fn nobody_signed_in() {
         Err(Error::NotSignedIn)
     ));
     assert!(matches!(
-        env.auth.current_authenticated_user(false).await,
+        env.auth.current_authenticated_user().await,
         Err(Error::NotSignedIn)
     ));
     assert!(matches!(
@@ -291,7 +291,7 @@ async fn malformed_refresh_answers_keep_the_session() {
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_, _| {
-            Ok(AuthAnswer::Tokens(AuthTokens {
+            Ok(AuthOutcome::Tokens(AuthTokens {
                 id_token: "garbage".into(),
                 access_token: "garbage".into(),
                 refresh_token: None,

@@ -128,6 +128,9 @@ async fn srp_challenge_with_an_illegal_b_is_an_srp_error() {
     let env = env(m);
     let err = env.auth.sign_in(TYPED, "Pa55word!").await.unwrap_err();
     assert!(matches!(err, Error::Srp { .. }), "{err:?}");
+    // The SRP error is kept as the source, and the message does not repeat it.
+    let source = std::error::Error::source(&err).expect("the SRP error is the source");
+    assert!(!err.to_string().contains(&source.to_string()), "{err}");
 }
 
 #[tokio::test]
@@ -178,7 +181,7 @@ async fn sign_in_user_not_confirmed() {
 async fn sign_in_tokens_that_do_not_decode_are_malformed_tokens() {
     let mut m = mock();
     m.expect_initiate_auth().times(1).returning(|_, _| {
-        Ok(AuthAnswer::Tokens(AuthTokens {
+        Ok(AuthOutcome::Tokens(AuthTokens {
             id_token: "not-a-jwt".into(),
             access_token: "nope".into(),
             refresh_token: Some("r".into()),
@@ -250,7 +253,7 @@ async fn sign_in_checks_input_before_sending() {
     ));
 }
 
-fn new_password_challenge() -> AuthAnswer {
+fn new_password_challenge() -> AuthOutcome {
     challenge(
         "NEW_PASSWORD_REQUIRED",
         &[
@@ -307,7 +310,7 @@ async fn new_password_required_then_complete_new_password() {
         "{pending:?}"
     );
     assert!(matches!(
-        env.auth.current_authenticated_user(false).await,
+        env.auth.current_authenticated_user().await,
         Err(Error::SignInPending { .. })
     ));
     assert!(env.auth.pending_sign_in().is_some());
@@ -590,7 +593,7 @@ async fn a_new_sign_in_replaces_the_previous_user() {
             let id = serde_json::json!({
                 "token_use": "id", "cognito:username": "grace", "iat": T0, "exp": T0 + HOUR,
             });
-            Ok(AuthAnswer::Tokens(AuthTokens {
+            Ok(AuthOutcome::Tokens(AuthTokens {
                 id_token: unsigned_jwt(&id).into(),
                 access_token: unsigned_jwt(&other).into(),
                 refresh_token: Some("grace-refresh".into()),

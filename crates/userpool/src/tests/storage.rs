@@ -16,7 +16,8 @@ async fn a_corrupt_store_counts_as_signed_out_and_is_cleared() {
     assert!(matches!(err, Error::NotSignedIn), "{err:?}");
     assert!(store.healed.load(Ordering::SeqCst), "clear() was called");
     assert!(matches!(
-        auth.current_authenticated_user(true).await,
+        auth.current_authenticated_user_with(crate::CurrentUserOptions::default().bypass_cache())
+            .await,
         Err(Error::NotSignedIn)
     ));
 }
@@ -137,10 +138,7 @@ async fn unreadable_clock_drift_and_user_data_are_tolerated() {
         0
     );
     assert_eq!(
-        auth.current_authenticated_user(false)
-            .await
-            .unwrap()
-            .email(),
+        auth.current_authenticated_user().await.unwrap().email(),
         Some(TYPED)
     );
 }
@@ -194,7 +192,7 @@ async fn sync_is_awaited_before_reading_the_user_signing_out_and_deleting() {
         .build()
         .unwrap();
 
-    auth.current_authenticated_user(false).await.unwrap();
+    auth.current_authenticated_user().await.unwrap();
     let log = store.log();
     assert_eq!(log[0], "sync", "{log:?}");
     assert_eq!(log[1], "get:LastAuthUser", "{log:?}");

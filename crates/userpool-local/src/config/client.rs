@@ -1,0 +1,357 @@
+//! App client configuration: the Rust form of `CreateUserPoolClient` (auth flows, token
+//! validities) and the created client's ids.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::protocol::Params;
+
+/// Unit of a token validity (`TokenValidityUnits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeUnit {
+    /// Seconds.
+    Seconds,
+    /// Minutes.
+    Minutes,
+    /// Hours.
+    Hours,
+    /// Days.
+    Days,
+}
+
+impl TimeUnit {
+    fn seconds(self) -> u64 {
+        match self {
+            TimeUnit::Seconds => 1,
+            TimeUnit::Minutes => 60,
+            TimeUnit::Hours => 3600,
+            TimeUnit::Days => 86_400,
+        }
+    }
+
+    fn wire(self) -> &'static str {
+        match self {
+            TimeUnit::Seconds => "seconds",
+            TimeUnit::Minutes => "minutes",
+            TimeUnit::Hours => "hours",
+            TimeUnit::Days => "days",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, ApiError> {
+        Ok(match s {
+            "seconds" => TimeUnit::Seconds,
+            "minutes" => TimeUnit::Minutes,
+            "hours" => TimeUnit::Hours,
+            "days" => TimeUnit::Days,
+            other => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid TokenValidityUnits value: {other}"
+                )));
+            }
+        })
+    }
+}
+
+/// A token validity: a value and its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenValidity {
+    /// The amount.
+    pub value: u32,
+    /// The unit.
+    pub unit: TimeUnit,
+}
+
+impl TokenValidity {
+    /// `value` minutes.
+    pub fn minutes(value: u32) -> Self {
+        Self {
+            value,
+            unit: TimeUnit::Minutes,
+        }
+    }
+
+    /// `value` hours.
+    pub fn hours(value: u32) -> Self {
+        Self {
+            value,
+            unit: TimeUnit::Hours,
+        }
+    }
+
+    /// `value` days.
+    pub fn days(value: u32) -> Self {
+        Self {
+            value,
+            unit: TimeUnit::Days,
+        }
+    }
+
+    /// The validity as a duration.
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs(u64::from(self.value) * self.unit.seconds())
+    }
+}
+
+/// Configuration of an app client: the Rust form of `CreateUserPoolClient`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ClientConfig {
+    /// `ClientName`.
+    pub name: String,
+    /// `GenerateSecret`: the client gets a secret and every call must carry SECRET_HASH.
+    pub generate_secret: bool,
+    /// `ExplicitAuthFlows` (`ALLOW_USER_SRP_AUTH`, `ALLOW_USER_PASSWORD_AUTH`,
+    /// `ALLOW_REFRESH_TOKEN_AUTH`, ...). Empty means Cognito's default: SRP and refresh.
+    pub explicit_auth_flows: Vec<String>,
+    /// Access token validity (default 1 hour; 5 minutes to 1 day).
+    pub access_token_validity: Option<TokenValidity>,
+    /// ID token validity (default 1 hour; 5 minutes to 1 day).
+    pub id_token_validity: Option<TokenValidity>,
+    /// Refresh token validity (default 30 days; 1 hour to 10 years).
+    pub refresh_token_validity: Option<TokenValidity>,
+    /// `AuthSessionValidity` in minutes (3 to 15, default 3): how long a challenge session lives.
+    pub auth_session_validity_minutes: Option<u32>,
+    /// `ReadAttributes`; `None` means every attribute.
+    pub read_attributes: Option<Vec<String>>,
+    /// `WriteAttributes`; `None` means every writable attribute.
+    pub write_attributes: Option<Vec<String>>,
+    /// `PreventUserExistenceErrors` = `ENABLED`.
+    pub prevent_user_existence_errors: bool,
+}
+
+/// Auth flows an app client allows, resolved from `ExplicitAuthFlows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AuthFlows {
+    pub srp: bool,
+    pub password: bool,
+    pub refresh: bool,
+}
+
+const KNOWN_FLOWS: &[&str] = &[
+    "ADMIN_NO_SRP_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY",
+    "USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_AUTH",
+];
+
+impl ClientConfig {
+    /// A client with Cognito's defaults and the given name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The same client, allowing USER_PASSWORD_AUTH besides SRP and refresh.
+    pub fn with_password_auth(mut self) -> Self {
+        self.explicit_auth_flows = vec![
+            "ALLOW_USER_SRP_AUTH".into(),
+            "ALLOW_USER_PASSWORD_AUTH".into(),
+            "ALLOW_REFRESH_TOKEN_AUTH".into(),
+        ];
+        self
+    }
+
+    /// The same client, with a generated secret.
+    pub fn with_secret(mut self) -> Self {
+        self.generate_secret = true;
+        self
+    }
+
+    pub(crate) fn flows(&self) -> AuthFlows {
+        if self.explicit_auth_flows.is_empty() {
+            return AuthFlows {
+                srp: true,
+                password: false,
+                refresh: true,
+            };
+        }
+        let has = |f: &str| self.explicit_auth_flows.iter().any(|x| x == f);
+        let legacy_only = self
+            .explicit_auth_flows
+            .iter()
+            .all(|f| !f.starts_with("ALLOW_"));
+        AuthFlows {
+            // Legacy (pre-ALLOW_) flow lists always allowed SRP and refresh.
+            srp: has("ALLOW_USER_SRP_AUTH") || legacy_only,
+            password: has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
+            refresh: has("ALLOW_REFRESH_TOKEN_AUTH") || legacy_only,
+        }
+    }
+
+    pub(crate) fn access_validity(&self) -> TokenValidity {
+        self.access_token_validity
+            .unwrap_or_else(|| TokenValidity::hours(1))
+    }
+
+    pub(crate) fn id_validity(&self) -> TokenValidity {
+        self.id_token_validity
+            .unwrap_or_else(|| TokenValidity::hours(1))
+    }
+
+    pub(crate) fn refresh_validity(&self) -> TokenValidity {
+        self.refresh_token_validity
+            .unwrap_or_else(|| TokenValidity::days(30))
+    }
+
+    pub(crate) fn session_validity(&self) -> Duration {
+        Duration::from_secs(u64::from(self.auth_session_validity_minutes.unwrap_or(3)) * 60)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ApiError> {
+        if self.name.is_empty() || self.name.len() > 128 {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'clientName' failed to satisfy constraint: Member must have length between 1 and 128",
+            ));
+        }
+        for f in &self.explicit_auth_flows {
+            if !KNOWN_FLOWS.contains(&f.as_str()) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '[{f}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set"
+                )));
+            }
+        }
+        let legacy = self
+            .explicit_auth_flows
+            .iter()
+            .any(|f| !f.starts_with("ALLOW_"));
+        let new = self
+            .explicit_auth_flows
+            .iter()
+            .any(|f| f.starts_with("ALLOW_"));
+        if legacy && new {
+            return Err(ApiError::invalid_parameter(
+                "The combination of legacy and new explicit auth flows is not supported.",
+            ));
+        }
+        let secs = |v: TokenValidity| v.duration().as_secs();
+        for (what, v) in [
+            ("AccessTokenValidity", self.access_validity()),
+            ("IdTokenValidity", self.id_validity()),
+        ] {
+            if !(300..=86_400).contains(&secs(v)) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid range for token validity: {what} must be between 5 minutes and 1 day."
+                )));
+            }
+        }
+        let refresh = secs(self.refresh_validity());
+        if !(3600..=315_360_000).contains(&refresh) {
+            return Err(ApiError::invalid_parameter(
+                "Invalid range for token validity: RefreshTokenValidity must be between 60 minutes and 10 years.",
+            ));
+        }
+        if secs(self.access_validity()) > refresh || secs(self.id_validity()) > refresh {
+            return Err(ApiError::invalid_parameter(
+                "Invalid range for token validity: access and ID token validity must not exceed the refresh token validity.",
+            ));
+        }
+        if let Some(m) = self.auth_session_validity_minutes
+            && !(3..=15).contains(&m)
+        {
+            return Err(ApiError::invalid_parameter(
+                "AuthSessionValidity must be between 3 and 15 minutes.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Parses the `CreateUserPoolClient` request body.
+    pub(crate) fn from_wire(p: &Params<'_>) -> Result<Self, ApiError> {
+        let mut c = ClientConfig::new(p.req_str("ClientName")?);
+        c.generate_secret = p.bool("GenerateSecret")?.unwrap_or(false);
+        c.explicit_auth_flows = p.str_list("ExplicitAuthFlows")?.unwrap_or_default();
+        let units = p.obj("TokenValidityUnits")?;
+        let unit = |name: &str, default: TimeUnit| -> Result<TimeUnit, ApiError> {
+            match &units {
+                Some(u) => match u.str(name)? {
+                    Some(s) => TimeUnit::parse(s),
+                    None => Ok(default),
+                },
+                None => Ok(default),
+            }
+        };
+        if let Some(v) = p.u32("AccessTokenValidity")? {
+            c.access_token_validity = Some(TokenValidity {
+                value: v,
+                unit: unit("AccessToken", TimeUnit::Hours)?,
+            });
+        }
+        if let Some(v) = p.u32("IdTokenValidity")? {
+            c.id_token_validity = Some(TokenValidity {
+                value: v,
+                unit: unit("IdToken", TimeUnit::Hours)?,
+            });
+        }
+        if let Some(v) = p.u32("RefreshTokenValidity")? {
+            c.refresh_token_validity = Some(TokenValidity {
+                value: v,
+                unit: unit("RefreshToken", TimeUnit::Days)?,
+            });
+        }
+        c.auth_session_validity_minutes = p.u32("AuthSessionValidity")?;
+        c.read_attributes = p.str_list("ReadAttributes")?;
+        c.write_attributes = p.str_list("WriteAttributes")?;
+        c.prevent_user_existence_errors = match p.str("PreventUserExistenceErrors")? {
+            None | Some("LEGACY") => false,
+            Some("ENABLED") => true,
+            Some(other) => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid PreventUserExistenceErrors value: {other}"
+                )));
+            }
+        };
+        Ok(c)
+    }
+
+    pub(crate) fn validity_wire(&self) -> Value {
+        let a = self.access_validity();
+        let i = self.id_validity();
+        let r = self.refresh_validity();
+        json!({
+            "AccessTokenValidity": a.value,
+            "IdTokenValidity": i.value,
+            "RefreshTokenValidity": r.value,
+            "TokenValidityUnits": {
+                "AccessToken": a.unit.wire(),
+                "IdToken": i.unit.wire(),
+                "RefreshToken": r.unit.wire(),
+            }
+        })
+    }
+}
+
+/// The ids (and secret) of a created app client.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// The pool the client belongs to.
+    pub pool_id: String,
+    /// `ClientId`.
+    pub client_id: String,
+    /// `ClientSecret`, when the client was created with one.
+    pub client_secret: Option<String>,
+}
+
+impl fmt::Debug for ClientInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientInfo")
+            .field("pool_id", &self.pool_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}

@@ -1,0 +1,13 @@
+//! Pool and app client configuration: the Rust form of `CreateUserPool` and
+//! `CreateUserPoolClient`, their wire (JSON) forms, and the server's limits.
+//!
+//! One submodule per subject: `pool` (`CreateUserPool`), `client` (`CreateUserPoolClient`)
+//! and `limits`; everything is re-exported here.
+
+mod client;
+mod limits;
+mod pool;
+
+pub use client::{ClientConfig, ClientInfo, TimeUnit, TokenValidity};
+pub use limits::Limits;
+pub use pool::{AttributeType, CustomAttribute, PasswordPolicy, PoolConfig, PoolInfo};

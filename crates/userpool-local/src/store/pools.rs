@@ -1,0 +1,119 @@
+//! The `pools` and `clients` tables: each pool's configuration and signing key, and its
+//! app clients.
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+
+use super::db_err;
+use crate::error::ApiError;
+
+/// A stored pool row.
+pub(crate) struct PoolRow {
+    pub id: String,
+    pub config: String,
+    pub key_der: Vec<u8>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+}
+
+pub(crate) fn insert_pool(c: &Connection, row: &PoolRow) -> Result<(), ApiError> {
+    c.execute(
+        "INSERT INTO pools (id, config, key_der, created_ms, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![row.id, row.config, row.key_der, row.created_ms, row.modified_ms],
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn get_pool(c: &Connection, id: &str) -> Result<Option<PoolRow>, ApiError> {
+    c.prepare_cached("SELECT id, config, key_der, created_ms, modified_ms FROM pools WHERE id = ?1")
+        .map_err(db_err)?
+        .query_row(params![id], |r| {
+            Ok(PoolRow {
+                id: r.get(0)?,
+                config: r.get(1)?,
+                key_der: r.get(2)?,
+                created_ms: r.get(3)?,
+                modified_ms: r.get(4)?,
+            })
+        })
+        .optional()
+        .map_err(db_err)
+}
+
+/// `(id, config json, created, modified)` of pools with id > `after`, in id order.
+pub(crate) fn list_pools(
+    c: &Connection,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<(String, String, i64, i64)>, ApiError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id, config, created_ms, modified_ms FROM pools WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )
+        .map_err(db_err)?;
+    let rows = st
+        .query_map(params![after, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .map_err(db_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+}
+
+pub(crate) fn delete_pool(c: &Connection, id: &str) -> Result<bool, ApiError> {
+    let n = c
+        .execute("DELETE FROM pools WHERE id = ?1", params![id])
+        .map_err(db_err)?;
+    for table in ["clients", "users", "aliases", "codes", "sessions"] {
+        c.execute(
+            &format!("DELETE FROM {table} WHERE pool_id = ?1"),
+            params![id],
+        )
+        .map_err(db_err)?;
+    }
+    Ok(n > 0)
+}
+
+pub(crate) fn count_users(c: &Connection, pool_id: &str) -> Result<i64, ApiError> {
+    c.prepare_cached("SELECT COUNT(*) FROM users WHERE pool_id = ?1")
+        .map_err(db_err)?
+        .query_row(params![pool_id], |r| r.get(0))
+        .map_err(db_err)
+}
+
+/// A stored app client row.
+pub(crate) struct ClientRow {
+    pub id: String,
+    pub pool_id: String,
+    pub secret: Option<String>,
+    pub config: String,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+}
+
+pub(crate) fn insert_client(c: &Connection, row: &ClientRow) -> Result<(), ApiError> {
+    c.execute(
+        "INSERT INTO clients (id, pool_id, secret, config, created_ms, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![row.id, row.pool_id, row.secret, row.config, row.created_ms, row.modified_ms],
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn get_client(c: &Connection, id: &str) -> Result<Option<ClientRow>, ApiError> {
+    c.prepare_cached(
+        "SELECT id, pool_id, secret, config, created_ms, modified_ms FROM clients WHERE id = ?1",
+    )
+    .map_err(db_err)?
+    .query_row(params![id], |r| {
+        Ok(ClientRow {
+            id: r.get(0)?,
+            pool_id: r.get(1)?,
+            secret: r.get(2)?,
+            config: r.get(3)?,
+            created_ms: r.get(4)?,
+            modified_ms: r.get(5)?,
+        })
+    })
+    .optional()
+    .map_err(db_err)
+}

@@ -1,0 +1,71 @@
+//! Tests that need a program from outside Rust (a peer: Python with boto3).
+//!
+//! A plain `cargo test` on a fresh clone must pass, so a test whose peer is missing says on
+//! stderr that it is skipped and why, and returns. Under CI (`CI` set to any value, as CI
+//! services do with `CI=true`) a missing peer fails the test instead: there a skip would
+//! hide that the test never ran. `cargo xtask test` creates the peers under
+//! `target/peers` and sets their variables, so there the tests run.
+//!
+//! By hand: `python3 -m venv target/peers/boto3-venv &&
+//! target/peers/boto3-venv/bin/pip install boto3 &&
+//! export USERPOOL_BOTO3_PYTHON=$PWD/target/peers/boto3-venv/bin/python`.
+
+use std::io::Write as _;
+
+/// Names a Python interpreter with boto3 installed.
+pub const BOTO3_PYTHON: &str = "USERPOOL_BOTO3_PYTHON";
+
+/// The value of the peer variable `var`, or `None` when it is not set: then the skip is
+/// reported (or, under CI, the test fails) and the caller returns.
+pub fn from_env(test: &str, var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            missing(test, &format!("{var} is not set ({what})"), var);
+            None
+        }
+    }
+}
+
+/// Reports that `test` cannot run for `why`: one `SKIPPED` line on stderr, or a failure
+/// when `CI` is set. `var` is the variable that would provide the peer.
+pub fn missing(test: &str, why: &str, var: &str) {
+    match verdict(test, why, var, std::env::var_os("CI").is_some()) {
+        // Written to the process's stderr, not with `eprintln!`: the test harness captures
+        // what the print macros write in a passing test, and the skip must be seen.
+        Ok(skipped) => {
+            let _ = writeln!(std::io::stderr(), "{skipped}");
+        }
+        Err(failure) => panic!("{failure}"),
+    }
+}
+
+/// The `SKIPPED` line to print, or (under CI) the failure message.
+fn verdict(test: &str, why: &str, var: &str, ci: bool) -> Result<String, String> {
+    let how = format!("set {var} or run cargo xtask test");
+    if ci {
+        Err(format!(
+            "{test} cannot run: {why}; CI is set, so a missing peer fails the test ({how})"
+        ))
+    } else {
+        Ok(format!("SKIPPED {test}: {why} ({how})"))
+    }
+}
+
+#[test]
+fn a_missing_peer_skips_loudly_and_fails_under_ci() {
+    let skipped = verdict("t", "X is not set (a peer)", "X", false);
+    assert_eq!(
+        skipped.as_deref(),
+        Ok("SKIPPED t: X is not set (a peer) (set X or run cargo xtask test)")
+    );
+    let failure = verdict("t", "X is not set (a peer)", "X", true).unwrap_err();
+    assert!(
+        failure.starts_with("t cannot run: X is not set (a peer)"),
+        "{failure}"
+    );
+    assert!(
+        failure.contains("set X or run cargo xtask test"),
+        "{failure}"
+    );
+}
