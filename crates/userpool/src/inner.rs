@@ -151,6 +151,27 @@ pub(crate) fn storage_error(e: StorageError) -> Error {
     Error::storage(what, Some(Arc::new(e)))
 }
 
+/// Decodes the stored tokens of a session; the error says which one is missing or
+/// unreadable (never its value).
+fn parse_stored_tokens(
+    id: Option<&str>,
+    access: Option<&str>,
+    refresh: Option<&str>,
+) -> Result<(IdToken, AccessToken, Option<RefreshToken>), String> {
+    let (Some(id), Some(access)) = (id, access) else {
+        return Err("the ID or access token is missing".into());
+    };
+    let id = IdToken::parse(id.to_owned()).map_err(|e| format!("idToken: {e}"))?;
+    let access = AccessToken::parse(access.to_owned()).map_err(|e| format!("accessToken: {e}"))?;
+    let refresh = match refresh {
+        Some(r) if !r.is_empty() => {
+            Some(RefreshToken::new(r.to_owned()).map_err(|e| format!("refreshToken: {e}"))?)
+        }
+        _ => None,
+    };
+    Ok((id, access, refresh))
+}
+
 /// Decodes the tokens of an `AuthenticationResult`.
 pub(crate) fn parse_tokens(
     tokens: AuthTokens,
@@ -397,23 +418,7 @@ impl Inner {
                 std::io::Error::other("get_many answered the wrong number of values"),
             ))));
         };
-        let malformed = |reason: String| reason;
-        let parsed = (|| {
-            let (Some(id), Some(access)) = (id, access) else {
-                return Err(malformed("the ID or access token is missing".into()));
-            };
-            let id = IdToken::parse(id.clone()).map_err(|e| malformed(format!("idToken: {e}")))?;
-            let access = AccessToken::parse(access.clone())
-                .map_err(|e| malformed(format!("accessToken: {e}")))?;
-            let refresh = match refresh {
-                Some(r) if !r.is_empty() => Some(
-                    RefreshToken::new(r.clone())
-                        .map_err(|e| malformed(format!("refreshToken: {e}")))?,
-                ),
-                _ => None,
-            };
-            Ok((id, access, refresh))
-        })();
+        let parsed = parse_stored_tokens(id.as_deref(), access.as_deref(), refresh.as_deref());
         let (id, access, refresh) = match parsed {
             Ok(tokens) => tokens,
             Err(reason) => return Err(LoadProblem::Malformed { read, reason }),
