@@ -8,13 +8,14 @@ use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, ExplicitAuthFlowsType, MessageActionType,
-    SchemaAttributeType, StringAttributeConstraintsType, TimeUnitsType, TokenValidityUnitsType,
-    UserAttributeUpdateSettingsType, VerifiedAttributeType,
+    AttributeDataType, AttributeType, EmailMfaConfigType, ExplicitAuthFlowsType, MessageActionType,
+    SchemaAttributeType, SmsConfigurationType, SmsMfaConfigType, SoftwareTokenMfaConfigType,
+    StringAttributeConstraintsType, TimeUnitsType, TokenValidityUnitsType,
+    UserAttributeUpdateSettingsType, UserPoolMfaType, VerifiedAttributeType,
 };
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
-use crate::backend::{AppClient, CUSTOM_ATTRIBUTE, PoolOptions};
+use crate::backend::{AppClient, CUSTOM_ATTRIBUTE, PoolMfa, PoolOptions};
 
 /// An SDK error as one line: the exception name and message the server sent, or the
 /// failure with its causes.
@@ -30,7 +31,7 @@ where
 
 /// An SDK client for a local server (moto, the local pool): dummy credentials, plain
 /// HTTP, no retries (a failure is a finding, not noise to retry).
-pub(crate) fn local_sdk(endpoint: &str, region: &str) -> cip::Client {
+pub fn local_sdk(endpoint: &str, region: &str) -> cip::Client {
     let config = cip::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
@@ -128,6 +129,9 @@ pub(crate) async fn create_app(
         .and_then(|p| p.id())
         .ok_or_else(|| anyhow!("CreateUserPool answered no pool id"))?
         .to_owned();
+    if let Some(mfa) = options.mfa {
+        set_pool_mfa(sdk, &pool_id, mfa).await?;
+    }
 
     let mut flows = vec![
         ExplicitAuthFlowsType::AllowUserSrpAuth,
@@ -255,5 +259,98 @@ pub(crate) async fn admin_delete_user(
         .await
         .map_err(sdk_error)
         .context("AdminDeleteUser")?;
+    Ok(())
+}
+
+/// `SetUserPoolMfaConfig`: the mode and exactly the factors of `mfa` (a factor left out
+/// of the request is turned off).
+pub(crate) async fn set_pool_mfa(sdk: &cip::Client, pool_id: &str, mfa: PoolMfa) -> Result<()> {
+    let mode = if mfa.required {
+        UserPoolMfaType::On
+    } else {
+        UserPoolMfaType::Optional
+    };
+    let mut request = sdk
+        .set_user_pool_mfa_config()
+        .user_pool_id(pool_id)
+        .mfa_configuration(mode)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder()
+                .enabled(mfa.totp)
+                .build(),
+        );
+    if mfa.sms {
+        // Cognito (and moto) refuse SMS MFA without an SMS sender: an IAM role that may
+        // publish to SNS. Nothing is sent from a local server, so a made-up role will do.
+        let sender = SmsConfigurationType::builder()
+            .sns_caller_arn("arn:aws:iam::123456789012:role/userpool-it-sms")
+            .external_id("userpool-it")
+            .build();
+        request = request.sms_mfa_configuration(
+            SmsMfaConfigType::builder()
+                .sms_authentication_message("Your userpool-it code is {####}")
+                .sms_configuration(sender)
+                .build(),
+        );
+    }
+    if mfa.email {
+        request = request.email_mfa_configuration(
+            EmailMfaConfigType::builder()
+                .message("Your userpool-it code is {####}")
+                .subject("userpool-it sign-in code")
+                .build(),
+        );
+    }
+    request
+        .send()
+        .await
+        .map_err(sdk_error)
+        .with_context(|| format!("SetUserPoolMfaConfig {mfa:?}"))?;
+    Ok(())
+}
+
+/// `GetUserPoolMfaConfig`, read back as a [`PoolMfa`]; `None` when MFA is off.
+pub(crate) async fn pool_mfa(sdk: &cip::Client, pool_id: &str) -> Result<Option<PoolMfa>> {
+    let config = sdk
+        .get_user_pool_mfa_config()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(sdk_error)
+        .context("GetUserPoolMfaConfig")?;
+    let required = match config.mfa_configuration() {
+        None | Some(UserPoolMfaType::Off) => return Ok(None),
+        Some(UserPoolMfaType::On) => true,
+        Some(_) => false,
+    };
+    Ok(Some(PoolMfa {
+        required,
+        totp: config
+            .software_token_mfa_configuration()
+            .is_some_and(|t| t.enabled()),
+        sms: config.sms_mfa_configuration().is_some(),
+        email: config.email_mfa_configuration().is_some(),
+    }))
+}
+
+/// `AdminUpdateUserAttributes`.
+pub(crate) async fn admin_update_user_attributes(
+    sdk: &cip::Client,
+    app: &AppClient,
+    username: &str,
+    attributes: &[(&str, &str)],
+) -> Result<()> {
+    let attributes = attributes
+        .iter()
+        .map(|(n, v)| attribute(n, v))
+        .collect::<Result<Vec<_>>>()?;
+    sdk.admin_update_user_attributes()
+        .user_pool_id(&app.pool_id)
+        .username(username)
+        .set_user_attributes(Some(attributes))
+        .send()
+        .await
+        .map_err(sdk_error)
+        .context("AdminUpdateUserAttributes")?;
     Ok(())
 }

@@ -5,13 +5,16 @@
 //! | `USERPOOL_IT_POOL_ID` | the user pool id |
 //! | `USERPOOL_IT_CLIENT_ID` | an app client of that pool |
 //! | `USERPOOL_IT_REGION` | the pool's region |
-//! | `USERPOOL_IT_CODES` | how codes are read; `admin` (the default and only mode): sign-ups are confirmed with `AdminConfirmSignUp`, and flows that need an emailed code are unsupported |
+//! | `USERPOOL_IT_CODES` | how codes are read; `admin` (the default and only mode): sign-ups are confirmed with `AdminConfirmSignUp`, and flows that need an emailed or texted code are unsupported |
 //! | `USERPOOL_IT_CLIENT_SECRET` | the app client's secret, if `DescribeUserPoolClient` may not be called |
 //!
 //! Admin calls use the ambient AWS credentials (environment, profile, …). The pool is
 //! described once: a flow that needs a setting the pool or app client lacks (a secret,
 //! `USER_PASSWORD_AUTH`, `custom:team`, token revocation, …) is unsupported, with the
-//! reason. Users created by a flow are deleted afterwards (`AdminDeleteUser`).
+//! reason. The pool's MFA cannot be changed either: an MFA flow runs only when the pool's
+//! settings (`GetUserPoolMfaConfig`) are exactly the ones it needs, and the SMS and email
+//! MFA flows, which need the code sent, never do. Users created by a flow are deleted
+//! afterwards (`AdminDeleteUser`).
 //!
 //! The pool must let users sign themselves up and verify `email` automatically: sign-ups
 //! then send real messages to `<username>@example.com` addresses, which bounce. Use a
@@ -23,7 +26,7 @@ use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::types::{ExplicitAuthFlowsType, VerifiedAttributeType};
 
 use crate::admin::{self, sdk_error};
-use crate::backend::{AppClient, Backend, CUSTOM_ATTRIBUTE, PoolOptions, Purpose};
+use crate::backend::{AppClient, Backend, CUSTOM_ATTRIBUTE, PoolMfa, PoolOptions, Purpose};
 use crate::flows::Flow;
 
 /// The variables that name the pool.
@@ -98,13 +101,15 @@ impl AwsConfig {
 }
 
 /// What the configured pool and app client offer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Capabilities {
     password_auth: bool,
     custom_attribute: bool,
     keep_original_email: bool,
     required_name: bool,
     token_revocation: bool,
+    /// The pool's MFA (`GetUserPoolMfaConfig`), or why it could not be read.
+    mfa: Result<Option<PoolMfa>, String>,
 }
 
 /// A real user pool.
@@ -169,6 +174,11 @@ impl AwsBackend {
                 .iter()
                 .any(|a| a.name() == Some("name") && a.required() == Some(true)),
             token_revocation: client.enable_token_revocation().unwrap_or(false),
+            // Only the MFA flows need it: a pool whose MFA settings may not be read still
+            // runs the others.
+            mfa: admin::pool_mfa(&sdk, &config.pool_id)
+                .await
+                .map_err(|e| format!("{e:#}")),
         };
         let client_secret = config
             .client_secret
@@ -186,21 +196,37 @@ impl AwsBackend {
         })
     }
 
-    fn lacks(&self, options: &PoolOptions) -> Option<&'static str> {
+    fn lacks(&self, options: &PoolOptions) -> Option<String> {
         if options.secret && self.app.client_secret.is_none() {
-            return Some("the configured app client has no secret");
+            return Some("the configured app client has no secret".to_owned());
         }
         if options.password_auth && !self.can.password_auth {
-            return Some("the configured app client does not allow USER_PASSWORD_AUTH");
+            return Some("the configured app client does not allow USER_PASSWORD_AUTH".to_owned());
         }
         if options.custom_attributes && !self.can.custom_attribute {
-            return Some("the configured pool has no custom:team attribute");
+            return Some("the configured pool has no custom:team attribute".to_owned());
         }
         if options.keep_original_until_verified && !self.can.keep_original_email {
-            return Some("the configured pool does not keep the original email until verified");
+            return Some(
+                "the configured pool does not keep the original email until verified".to_owned(),
+            );
         }
         if options.required_name && !self.can.required_name {
-            return Some("the configured pool does not require `name`");
+            return Some("the configured pool does not require `name`".to_owned());
+        }
+        // The pool is fixed: an MFA flow runs only on a pool configured exactly as it
+        // needs. Flows without MFA settings do not look (as before MFA flows existed).
+        if let Some(wanted) = options.mfa {
+            match &self.can.mfa {
+                Err(e) => return Some(format!("the pool's MFA settings could not be read: {e}")),
+                Ok(actual) if *actual != Some(wanted) => {
+                    return Some(format!(
+                        "the flow needs the pool's MFA to be {wanted:?}, the configured pool's \
+                         is {actual:?} (this backend cannot change it)"
+                    ));
+                }
+                Ok(_) => {}
+            }
         }
         None
     }
@@ -218,23 +244,29 @@ impl Backend for AwsBackend {
 
     fn supports(&self, flow: Flow) -> Result<(), String> {
         let needs_code = match flow {
-            Flow::ResendSignUpCode | Flow::WrongCode => Some("sign-up"),
-            Flow::ForgotPassword | Flow::ClientSecret => Some("password-reset"),
-            Flow::EmailChangeVerified => Some("attribute verification"),
+            Flow::ResendSignUpCode | Flow::WrongCode => Some("emailed sign-up"),
+            Flow::ForgotPassword | Flow::ClientSecret => Some("emailed password-reset"),
+            Flow::EmailChangeVerified => Some("emailed attribute verification"),
+            Flow::MfaSms => Some("texted sign-in (SMS MFA)"),
+            Flow::MfaEmail => Some("emailed sign-in (email MFA)"),
             _ => None,
         };
         if let Some(code) = needs_code {
             return Err(format!(
-                "needs the emailed {code} code, which USERPOOL_IT_CODES=admin cannot read"
+                "needs the {code} code, which USERPOOL_IT_CODES=admin cannot read"
             ));
         }
         if flow == Flow::SignOutRevokes && !self.can.token_revocation {
             return Err("the configured app client has token revocation off".to_owned());
         }
         match self.lacks(&flow.options()) {
-            Some(reason) => Err(reason.to_owned()),
+            Some(reason) => Err(reason),
             None => Ok(()),
         }
+    }
+
+    fn sdk(&self) -> &cip::Client {
+        &self.sdk
     }
 
     async fn create_app(&self, options: &PoolOptions) -> Result<AppClient> {
@@ -242,24 +274,6 @@ impl Backend for AwsBackend {
             bail!("{reason}");
         }
         Ok(self.app.clone())
-    }
-
-    async fn admin_create_user(
-        &self,
-        app: &AppClient,
-        username: &str,
-        temporary_password: &str,
-        attributes: &[(&str, &str)],
-    ) -> Result<()> {
-        admin::admin_create_user(&self.sdk, app, username, temporary_password, attributes).await
-    }
-
-    async fn admin_confirm_sign_up(&self, app: &AppClient, username: &str) -> Result<()> {
-        admin::admin_confirm_sign_up(&self.sdk, app, username).await
-    }
-
-    async fn admin_global_sign_out(&self, app: &AppClient, username: &str) -> Result<()> {
-        admin::admin_global_sign_out(&self.sdk, app, username).await
     }
 
     async fn codes(

@@ -3,7 +3,9 @@
 use std::fmt;
 
 use anyhow::Result;
+use aws_sdk_cognitoidentityprovider as cip;
 
+use crate::admin;
 use crate::flows::Flow;
 
 /// The custom attribute that flows needing one use (`custom:team`, a mutable string).
@@ -27,6 +29,24 @@ pub struct PoolOptions {
     pub keep_original_until_verified: bool,
     /// The schema marks `name` as required.
     pub required_name: bool,
+    /// The pool's MFA (`SetUserPoolMfaConfig` after the pool is created); `None` leaves
+    /// it off, as `CreateUserPool` does.
+    pub mfa: Option<PoolMfa>,
+}
+
+/// The MFA settings of a pool: whether a second factor is required, and which factors
+/// the pool offers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolMfa {
+    /// `ON`: every user must sign in with a second factor (and set one up at sign-in if
+    /// they have none); otherwise `OPTIONAL`: users who turned a factor on use it.
+    pub required: bool,
+    /// Authenticator apps (`SoftwareTokenMfaConfiguration`).
+    pub totp: bool,
+    /// Codes by SMS (`SmsMfaConfiguration`).
+    pub sms: bool,
+    /// Codes by email (`EmailMfaConfiguration`).
+    pub email: bool,
 }
 
 /// An app client of a pool, ready for [`userpool::Auth::builder`].
@@ -65,6 +85,9 @@ pub enum Purpose {
     ForgotPassword,
     /// Attribute verification (UpdateUserAttributes, GetUserAttributeVerificationCode).
     VerifyAttribute,
+    /// A sign-in's second factor sent by SMS or email (the SMS_MFA and EMAIL_OTP
+    /// challenges).
+    Mfa,
 }
 
 /// A server the flows run against.
@@ -84,6 +107,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// needs. Decided from what the server is known to implement, never by running it.
     fn supports(&self, flow: Flow) -> Result<(), String>;
 
+    /// The SDK client the admin calls go through.
+    fn sdk(&self) -> &cip::Client;
+
     /// A pool and app client with these settings.
     async fn create_app(&self, options: &PoolOptions) -> Result<AppClient>;
 
@@ -96,14 +122,20 @@ pub trait Backend: Send + Sync + fmt::Debug {
         username: &str,
         temporary_password: &str,
         attributes: &[(&str, &str)],
-    ) -> Result<()>;
+    ) -> Result<()> {
+        admin::admin_create_user(self.sdk(), app, username, temporary_password, attributes).await
+    }
 
     /// Confirms a signed-up user without a code (`AdminConfirmSignUp`).
-    async fn admin_confirm_sign_up(&self, app: &AppClient, username: &str) -> Result<()>;
+    async fn admin_confirm_sign_up(&self, app: &AppClient, username: &str) -> Result<()> {
+        admin::admin_confirm_sign_up(self.sdk(), app, username).await
+    }
 
     /// Ends every session of a user (`AdminUserGlobalSignOut`): refresh tokens stop
     /// working.
-    async fn admin_global_sign_out(&self, app: &AppClient, username: &str) -> Result<()>;
+    async fn admin_global_sign_out(&self, app: &AppClient, username: &str) -> Result<()> {
+        admin::admin_global_sign_out(self.sdk(), app, username).await
+    }
 
     /// The codes sent to a user for `purpose`, oldest first; `None` when this backend
     /// cannot read them (then a flow confirms through an admin call when it can).

@@ -48,26 +48,12 @@ impl Backend for LocalBackend {
         Ok(())
     }
 
+    fn sdk(&self) -> &cip::Client {
+        &self.sdk
+    }
+
     async fn create_app(&self, options: &PoolOptions) -> Result<AppClient> {
         admin::create_app(&self.sdk, "us-east-1", options).await
-    }
-
-    async fn admin_create_user(
-        &self,
-        app: &AppClient,
-        username: &str,
-        temporary_password: &str,
-        attributes: &[(&str, &str)],
-    ) -> Result<()> {
-        admin::admin_create_user(&self.sdk, app, username, temporary_password, attributes).await
-    }
-
-    async fn admin_confirm_sign_up(&self, app: &AppClient, username: &str) -> Result<()> {
-        admin::admin_confirm_sign_up(&self.sdk, app, username).await
-    }
-
-    async fn admin_global_sign_out(&self, app: &AppClient, username: &str) -> Result<()> {
-        admin::admin_global_sign_out(&self.sdk, app, username).await
     }
 
     async fn codes(
@@ -80,6 +66,7 @@ impl Backend for LocalBackend {
             Purpose::SignUp => userpool_local::Purpose::SignUp,
             Purpose::ForgotPassword => userpool_local::Purpose::ForgotPassword,
             Purpose::VerifyAttribute => userpool_local::Purpose::VerifyAttribute,
+            Purpose::Mfa => userpool_local::Purpose::Mfa,
         };
         let codes = self
             .server

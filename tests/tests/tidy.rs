@@ -1,6 +1,7 @@
 //! Tidy checks of the workspace's shape, under plain `cargo test`: the dependency arrows
 //! ARCHITECTURE.md promises, where the AWS SDK may appear, what a plain `cargo build`
-//! builds, and that ARCHITECTURE.md's code map names every crate.
+//! builds, that benchmarks live in `bench/` only, and that ARCHITECTURE.md's code map
+//! names every crate.
 //!
 //! It reads `cargo metadata`, so it checks the manifests as they are, features included.
 
@@ -78,66 +79,50 @@ fn packages(meta: &Value) -> Vec<Package> {
         .collect()
 }
 
-/// The arrows between the workspace's crates that ARCHITECTURE.md allows, with why.
-fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
-    BTreeMap::from([
-        // The vocabulary and the arithmetic depend on nothing of ours: they do no I/O and
-        // are shared by the client and the local pool.
-        ("userpool-types", &[][..]),
-        ("userpool-srp", &[][..]),
-        // Storage and events know nothing of Cognito calls.
-        ("userpool-storage", &[][..]),
-        ("userpool-hub", &[][..]),
-        // The trait crate: the vocabulary only, no SDK, no HTTP client.
-        ("userpool-transport", &["userpool-types"][..]),
-        (
-            "userpool-transport-sdk",
-            &["userpool-types", "userpool-srp", "userpool-transport"][..],
-        ),
-        // The facade: everything of the client, the SDK transport only behind `sdk`.
-        (
-            "userpool",
-            &[
-                "userpool-types",
-                "userpool-srp",
-                "userpool-storage",
-                "userpool-hub",
-                "userpool-transport",
-                "userpool-transport-sdk",
-            ][..],
-        ),
-        // The local pool shares the wire facts and the SRP, never the client.
-        ("userpool-local", &["userpool-types", "userpool-srp"][..]),
-        // Programs and test drivers on top.
-        (
-            "userpool-cli",
-            &[
-                "userpool",
-                "userpool-local",
-                "userpool-srp",
-                "userpool-types",
-            ][..],
-        ),
-        (
-            "userpool-it",
-            &[
-                "userpool",
-                "userpool-local",
-                "userpool-types",
-                "userpool-srp",
-            ][..],
-        ),
-        (
-            "userpool-loadgen",
-            &[
-                "userpool",
-                "userpool-srp",
-                "userpool-storage",
-                "userpool-types",
-            ][..],
-        ),
-        ("xtask", &[][..]),
-    ])
+/// The arrows between the workspace's packages that ARCHITECTURE.md allows: its table
+/// under "Dependency arrows" (`| package(s) | may depend on | because |`) is the one place
+/// they are written, with their reasons; this reads it back.
+fn allowed() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let names = |cell: &str| -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut allowed = BTreeMap::new();
+    let mut rows = text
+        .lines()
+        .skip_while(|l| !l.starts_with("| package | may depend on | because |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'));
+    for row in rows.by_ref() {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        assert_eq!(
+            cells.len(),
+            3,
+            "a dependency-arrow row has three cells: {row}"
+        );
+        assert!(!cells[2].is_empty(), "an arrow without its reason: {row}");
+        let targets: BTreeSet<String> = if cells[1] == "nothing of ours" {
+            BTreeSet::new()
+        } else {
+            names(cells[1]).into_iter().collect()
+        };
+        for package in names(cells[0]) {
+            let previous = allowed.insert(package.clone(), targets.clone());
+            assert!(
+                previous.is_none(),
+                "{package} has two rows in the arrow table"
+            );
+        }
+    }
+    assert!(
+        !allowed.is_empty(),
+        "ARCHITECTURE.md has no dependency-arrow table"
+    );
+    allowed
 }
 
 #[test]
@@ -146,16 +131,22 @@ fn dependency_arrows_are_the_allowed_ones() {
     let packages = packages(&meta);
     let ours: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     let allowed = allowed();
+    for name in allowed.keys() {
+        assert!(
+            ours.contains(name.as_str()),
+            "ARCHITECTURE.md's arrow table names {name}, which is not a workspace package"
+        );
+    }
     for p in &packages {
         let Some(may) = allowed.get(p.name.as_str()) else {
             panic!(
-                "{} has no entry in the allowed arrows: add one, with its reason",
+                "{} has no row in ARCHITECTURE.md's dependency-arrow table: add one, with its reason",
                 p.name
             );
         };
         for dep in p.normal.iter().filter(|d| ours.contains(d.as_str())) {
             assert!(
-                may.contains(&dep.as_str()),
+                may.contains(dep),
                 "{} depends on {dep}, which ARCHITECTURE.md does not allow",
                 p.name
             );
@@ -187,7 +178,7 @@ fn the_aws_sdk_is_named_only_by_the_sdk_transport() {
     // Test drivers (userpool-it) and bench programs call the local pool with the stock
     // SDK on purpose: that is the interoperability they check. Product crates may use it
     // in tests (dev-dependencies) only.
-    let drivers = ["userpool-it"];
+    let drivers = ["userpool-it", "userpool-bench"];
     for p in packages(&meta) {
         if drivers.contains(&p.name.as_str()) {
             continue;
@@ -220,13 +211,59 @@ fn a_plain_build_builds_no_bench_or_tool_crate() {
             .unwrap()
     };
     let names: Vec<String> = defaults.iter().map(|id| name_of(id)).collect();
-    for tool in ["userpool-loadgen", "xtask"] {
+    for tool in ["userpool-bench", "xtask"] {
         assert!(
             !names.iter().any(|n| n == tool),
             "{tool} is a default member: a plain cargo build would build it ({names:?})"
         );
     }
     assert!(names.iter().any(|n| n == "userpool"), "{names:?}");
+}
+
+#[test]
+fn benchmarks_live_in_the_bench_crate_only() {
+    // Product crates carry no bench targets and no benchmark framework: `cargo test` of a
+    // product crate then builds no criterion, and every benchmark is found in `bench/`.
+    let meta = metadata();
+    for p in meta["packages"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        if name == "userpool-bench" {
+            continue;
+        }
+        let benches: Vec<&str> = p["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "bench"))
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            benches.is_empty(),
+            "{name} has bench targets {benches:?}: move them to bench/"
+        );
+        let criterion = p["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "criterion");
+        assert!(
+            !criterion,
+            "{name} depends on criterion: benchmarks live in bench/"
+        );
+    }
+    let bench = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "userpool-bench")
+        .expect("the bench crate is a workspace member");
+    assert!(
+        bench["manifest_path"]
+            .as_str()
+            .unwrap()
+            .ends_with("bench/Cargo.toml"),
+        "the bench crate is the top-level bench/"
+    );
 }
 
 #[test]

@@ -9,8 +9,6 @@
 //! ```
 
 mod bench;
-mod bench_peers;
-mod chart;
 mod it;
 mod peers;
 mod test;
@@ -37,7 +35,7 @@ fn main() -> Result<()> {
         "test" => test::run(&rest),
         "peers" => peers::setup_all().map(|_| ()),
         "it" => it::run_cli(&rest),
-        "bench" => bench::run(&rest),
+        "bench" => bench::run_cli(&rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

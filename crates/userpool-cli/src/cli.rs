@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{ArgAction, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::failure::{EXIT_CODES_HELP, Failure};
-use crate::{demo, local, logging, ops};
+use crate::{demo, local, logging, mfa, ops};
 
 const ABOUT: &str = "userpool: users and passwords on Amazon Cognito user pools, from a terminal.
 
@@ -67,6 +67,10 @@ pub(crate) enum Command {
     /// Read, change, delete and verify the signed-in user's attributes.
     #[command(subcommand)]
     Attributes(ops::AttributesCommand),
+    /// Multi-factor authentication of the signed-in user: set up an authenticator app
+    /// (a QR code to scan), see and change the MFA methods.
+    #[command(subcommand)]
+    Mfa(mfa::MfaCommand),
     /// Sign out (revokes the refresh token); --global signs out on every device.
     SignOut(ops::SignOutArgs),
     /// Delete the signed-in user (asks first, unless --yes).
@@ -90,6 +94,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Forgot(args) => ops::forgot(args).await,
         Command::Reset(args) => ops::reset(args).await,
         Command::Attributes(command) => ops::attributes_command(command).await,
+        Command::Mfa(command) => mfa::mfa_command(command).await,
         Command::SignOut(args) => ops::sign_out(args).await,
         Command::Delete(args) => ops::delete(args).await,
     }
@@ -173,6 +178,27 @@ mod tests {
         assert!(Cli::try_parse_from(["userpool", "attributes", "set"]).is_err());
         assert!(Cli::try_parse_from(["userpool", "attributes", "set", "novalue"]).is_err());
         assert!(Cli::try_parse_from(["userpool", "sign-in", "--flow", "custom", "a"]).is_err());
+        for args in [
+            &[
+                "userpool", "mfa", "setup", "--qr", "light", "--issuer", "Acme",
+            ][..],
+            &["userpool", "mfa", "status", "--json"],
+            &["userpool", "mfa", "prefer", "totp"],
+            &["userpool", "mfa", "disable", "sms"],
+            &[
+                "userpool",
+                "sign-in",
+                "ada",
+                "--qr",
+                "off",
+                "--device-name",
+                "phone",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(args).is_ok(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["userpool", "mfa", "prefer", "push"]).is_err());
+        assert!(Cli::try_parse_from(["userpool", "mfa", "setup", "--qr", "sixel"]).is_err());
     }
 
     #[test]

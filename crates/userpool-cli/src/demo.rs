@@ -8,7 +8,9 @@
 //! waits until the listener has printed that step's events, so the output reads in order.
 //!
 //! Codes are read from the local pool's outbox and printed masked (`12****`); passwords
-//! and tokens are never printed. The demo checks itself: a step whose result or events
+//! and tokens are never printed. The authenticator app is played by the demo itself: it
+//! computes TOTP codes from the secret (RFC 6238, with `totp-rs`), and prints the secret
+//! and the codes masked. The demo checks itself: a step whose result or events
 //! are not the expected ones stops it with a message and a non-zero exit code.
 
 use std::io::Write;
@@ -18,10 +20,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use tokio::sync::watch;
 use userpool::{
-    AUTH_CHANNEL, Attributes, Auth, AuthEvent, Error, Hub, Listener, NextStep, Session,
-    SignInResult, SignUpOptions, Subscription, User,
+    AUTH_CHANNEL, Attributes, Auth, AuthEvent, Error, Hub, Listener, MfaPreference,
+    MfaPreferenceUpdate, MfaType, NextStep, Session, SignInResult, SignUpOptions, Subscription,
+    User,
 };
-use userpool_local::{ClientConfig, CustomAttribute, LocalPool, PoolConfig};
+use userpool_local::{ClientConfig, CustomAttribute, LocalPool, MfaConfig, MfaMode, PoolConfig};
 
 use crate::failure::{self, EXIT_POOL, Failure};
 use crate::show;
@@ -333,13 +336,21 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
         CustomAttribute::string("team"),
         CustomAttribute::number("level"),
     ];
+    // OPTIONAL: only users who turned a factor on are asked for it, so every sign-in
+    // before alice enrols an authenticator app (and grace's) goes through without one.
+    config.mfa = MfaConfig {
+        mode: MfaMode::Optional,
+        software_token: true,
+        ..MfaConfig::default()
+    };
     let pool = server.create_pool(config).await?;
     let pool_id = pool.pool_id.as_str();
     n.say(format!(
         "pool {pool_id}: Cognito's password policy; custom:team (string) and custom:level"
     ));
     n.say("    (number) in the schema; emails verified by code, the old address kept until");
-    n.say("    the new one is verified");
+    n.say("    the new one is verified; MFA OPTIONAL with authenticator apps (TOTP) allowed,");
+    n.say("    as SetUserPoolMfaConfig sets it");
     let app = server
         .create_client(pool_id, ClientConfig::new("demo-app"))
         .await?;
@@ -587,6 +598,10 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
     n.secrets.keep_session(&*auth.current_session().await?);
     n.say("signed in with the new password");
 
+    // ------------------------------------------------------------ MFA
+    let totp = enrol_totp(n, &auth).await?;
+    sign_in_with_totp(n, &auth, &totp).await?;
+
     // ------------------------------------------------------------ admin-created user
     n.step("An administrator creates grace with a temporary password");
     n.call("server.create_user(pool, \"grace\", temporary, &[(\"email\", …), …]).await?");
@@ -695,6 +710,119 @@ async fn script(n: &mut Narrator, server: &LocalPool, hub: &Hub<AuthEvent>) -> a
     Ok(())
 }
 
+/// The demo's authenticator app: TOTP codes of the secret the pool gave (RFC 6238 as
+/// Cognito uses it: HMAC-SHA-1, 6 digits, 30-second steps).
+struct AuthenticatorApp {
+    totp: totp_rs::Totp,
+}
+
+impl AuthenticatorApp {
+    /// Reads the base32 secret of `AssociateSoftwareToken`.
+    fn new(secret: &str) -> anyhow::Result<Self> {
+        let bytes = totp_rs::Secret::try_from_base32(secret)
+            .map_err(|e| anyhow!("the pool's TOTP secret is not base32: {e}"))?;
+        let totp = totp_rs::Builder::new()
+            .with_secret(bytes)
+            .build()
+            .map_err(|e| anyhow!("the pool's TOTP secret is unusable: {e}"))?;
+        Ok(Self { totp })
+    }
+
+    /// The code shown `ahead` seconds from now.
+    fn code_in(&self, ahead: u64) -> String {
+        let now = u64::try_from(show::now_secs()).unwrap_or(0);
+        self.totp.generate(now.saturating_add(ahead)).to_string()
+    }
+}
+
+/// `JBSW…` (32 characters): enough of a secret to recognise it, not to use it.
+fn mask_secret(secret: &str) -> String {
+    let shown: String = secret.chars().take(4).collect();
+    format!("{shown}… ({} characters)", secret.chars().count())
+}
+
+/// alice sets up an authenticator app and makes it her preferred MFA method.
+async fn enrol_totp(n: &mut Narrator, auth: &Auth) -> anyhow::Result<AuthenticatorApp> {
+    n.step("Set up an authenticator app (TOTP) for alice");
+    n.call("let setup = auth.set_up_totp().await?;  // AssociateSoftwareToken");
+    let setup = auth.set_up_totp().await?;
+    n.events(&[]).await?;
+    let secret = setup.shared_secret().expose();
+    n.secrets.keep(secret);
+    n.secrets
+        .keep(setup.setup_uri("userpool demo", None).expose());
+    n.say(format!("shared secret: {}", mask_secret(secret)));
+    n.say("an app reads it from setup.setup_uri(\"userpool demo\", None), an otpauth URI");
+    n.say("shown as a QR code (`userpool mfa setup` draws one); here the demo plays the app");
+    let app = AuthenticatorApp::new(secret)?;
+    let code = app.code_in(0);
+    n.secrets.keep(&code);
+    n.say(format!(
+        "the app shows {} (RFC 6238: HMAC-SHA-1 of the 30-second step, 6 digits)",
+        show::mask_code(&code)
+    ));
+    n.call("auth.verify_totp_setup(code, Some(\"demo phone\")).await?  // VerifySoftwareToken");
+    auth.verify_totp_setup(code, Some("demo phone")).await?;
+    n.events(&[]).await?;
+    n.call("auth.update_mfa_preference(MfaPreferenceUpdate::new().totp(MfaPreference::Preferred)).await?");
+    auth.update_mfa_preference(MfaPreferenceUpdate::new().totp(MfaPreference::Preferred))
+        .await?;
+    n.events(&[]).await?;
+    n.call("auth.fetch_mfa_preference().await?");
+    let settings = auth.fetch_mfa_preference().await?;
+    n.events(&[]).await?;
+    let enabled: Vec<&str> = settings.enabled.iter().map(|m| m.as_str()).collect();
+    n.say(format!(
+        "enabled: [{}], preferred: {}",
+        enabled.join(", "),
+        settings.preferred.map_or("none", MfaType::as_str)
+    ));
+    if settings.preferred != Some(MfaType::Totp) {
+        bail!("TOTP is not alice's preferred MFA method after setting it up: {settings:?}");
+    }
+    Ok(app)
+}
+
+/// alice signs out and in again: after the password, the pool asks for the app's code.
+async fn sign_in_with_totp(
+    n: &mut Narrator,
+    auth: &Auth,
+    app: &AuthenticatorApp,
+) -> anyhow::Result<()> {
+    n.step("Sign in again: after the password, the pool asks for the app's TOTP code");
+    n.call("auth.sign_out().await?");
+    auth.sign_out().await?;
+    n.events(&["signOut"]).await?;
+    n.call("auth.sign_in(\"alice\", new_password).await?");
+    let first = auth.sign_in(ALICE, ALICE_RESET).await?;
+    n.events(&[]).await?;
+    match first {
+        SignInResult::NextStep(NextStep::TotpCode) => {
+            n.say("NextStep(TotpCode): the password was right (SOFTWARE_TOKEN_MFA); not signed");
+            n.say("in until the code is given");
+        }
+        other => bail!("alice's sign-in should ask for her TOTP code: {other:?}"),
+    }
+    // The pool accepts a code once, and one step either way of now: the code of the next
+    // step is never the one just used for the setup, and is accepted now.
+    let code = app.code_in(30);
+    n.secrets.keep(&code);
+    n.say(format!(
+        "the app's code for the next 30-second step: {} (the setup's code cannot be used",
+        show::mask_code(&code)
+    ));
+    n.say("twice, and the pool allows one step of clock skew either way)");
+    n.call("auth.confirm_sign_in(code).await?  // RespondToAuthChallenge SOFTWARE_TOKEN_MFA_CODE");
+    let done = auth.confirm_sign_in(code).await?;
+    n.events(&["signIn"]).await?;
+    if !done.is_signed_in() {
+        bail!("alice is not signed in after her TOTP code: {done:?}");
+    }
+    n.secrets.keep_session(&*auth.current_session().await?);
+    n.say("signed in with the password and the authenticator app");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -778,6 +906,9 @@ mod tests {
             "Change the password",
             "Sign out",
             "Forgot password",
+            "Set up an authenticator app (TOTP)",
+            "the pool asks for the app's TOTP code",
+            "NextStep(TotpCode)",
             "An administrator creates grace",
             "NEW_PASSWORD_REQUIRED",
             "delete an attribute",
@@ -808,6 +939,8 @@ mod tests {
             "forgotPassword",
             "forgotPasswordSubmit",
             "signIn",
+            "signOut",
+            "signIn",
             "configured",
             "signIn",
             "signOut",
@@ -821,6 +954,11 @@ mod tests {
         );
 
         assert!(text.contains("code from the outbox"), "{text}");
+        assert!(text.contains("enabled: [TOTP], preferred: TOTP"), "{text}");
+        assert!(
+            !text.contains("otpauth://"),
+            "the setup URI is printed:\n{text}"
+        );
         assert!(text.contains("sub:"), "{text}");
         assert!(text.contains("exp "), "{text}");
         let collected = secrets.all();

@@ -55,11 +55,13 @@ impl Failure {
     }
 
     /// A failed operation of `command` (`sign-in`, `attributes verify`, …): the error's
-    /// message, the hint that fits the command, and the exit code of the error's kind.
-    /// `target` names where the calls went (for network failures).
+    /// message with its causes, the hint that fits the command, and the exit code of the
+    /// error's kind. `target` names where the calls went (for network failures).
     pub(crate) fn auth(error: &Error, command: &str, target: &str) -> Self {
         Self {
-            message: error.to_string(),
+            // The message says what failed, its sources why ("Connection refused"): a
+            // person needs both.
+            message: error.chain().to_string(),
             hint: hint(error, command, target),
             code: exit_code_of(error),
         }
@@ -113,6 +115,8 @@ fn new_code(command: &str) -> &'static str {
         "confirm" => "`userpool resend-code USERNAME` sends a new one",
         "reset" => "`userpool forgot USERNAME` sends a new one",
         "attributes verify" => "`userpool attributes verify NAME` (without --code) sends a new one",
+        // An MFA code belongs to one sign-in: a new sign-in sends (or the app shows) another.
+        "sign-in" => "sign in again for a new one (or type the app's current code)",
         _ => "ask for a new one",
     }
 }
@@ -165,6 +169,26 @@ pub(crate) fn hint(error: &Error, command: &str, target: &str) -> Option<String>
         Error::InvalidParameter { message } if message.contains("USER_PASSWORD_AUTH") => {
             "this app client does not allow --flow password: use the default, --flow srp".to_owned()
         }
+        // Cognito: "User does not have delivery config set to turn on SMS_MFA".
+        Error::InvalidParameter { message } if message.contains("delivery config") => {
+            "SMS codes need a verified phone_number, email codes a verified email, TOTP an \
+             authenticator app: `userpool attributes verify NAME`, or `userpool mfa setup`"
+                .to_owned()
+        }
+        Error::EnableSoftwareTokenMfa { .. } => "the code from the app is wrong or too old: \
+             check that the phone's clock is right, then type the current code (run `userpool \
+             mfa setup` again for a new secret)"
+            .to_owned(),
+        Error::SoftwareTokenMfaNotFound { .. } => {
+            "no authenticator app is set up for this user: `userpool mfa setup`".to_owned()
+        }
+        Error::InvalidUserPoolConfiguration { .. } | Error::MfaMethodNotFound { .. } => {
+            "the pool's MFA configuration does not allow this method".to_owned()
+        }
+        Error::UnsupportedOperation { message } if command == "sign-in" => format!(
+            "this sign-in needs a step the client cannot take ({message}); an administrator \
+             may have to set up the user's MFA"
+        ),
         Error::LimitExceeded { .. } | Error::TooManyRequests { .. } => {
             "too many attempts or requests for now: wait a while and try again".to_owned()
         }
@@ -244,8 +268,34 @@ mod tests {
                 .contains("resend-code")
         );
         assert!(hint(&mismatch, "reset", "x").unwrap().contains("forgot"));
+        assert!(
+            hint(&mismatch, "sign-in", "x")
+                .unwrap()
+                .contains("sign in again")
+        );
+        let totp = Error::from_service("EnableSoftwareTokenMFAException", "Code mismatch");
+        assert!(hint(&totp, "mfa setup", "x").unwrap().contains("mfa setup"));
+        let none = Error::from_service("SoftwareTokenMFANotFoundException", "no token");
+        assert!(
+            hint(&none, "mfa prefer", "x")
+                .unwrap()
+                .contains("userpool mfa setup")
+        );
+        let no_phone = Error::from_service(
+            "InvalidParameterException",
+            "User does not have delivery config set to turn on SMS_MFA",
+        );
+        assert!(
+            hint(&no_phone, "mfa prefer", "x")
+                .unwrap()
+                .contains("phone_number")
+        );
 
         let network = Error::network("connection refused", None);
+        assert_eq!(
+            Failure::auth(&network, "whoami", "x").message(),
+            "network error: connection refused"
+        );
         assert!(
             hint(&network, "whoami", "http://127.0.0.1:1")
                 .unwrap()
@@ -263,6 +313,52 @@ mod tests {
                 "x"
             )
             .is_none()
+        );
+    }
+
+    /// A connector error that, as hyper's do, prints its own source too.
+    #[derive(Debug)]
+    struct Connect(std::io::Error);
+
+    impl std::fmt::Display for Connect {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "tcp connect error: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Connect {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn the_message_shows_the_causes_once() {
+        let refused = || {
+            std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "Connection refused (os error 111)",
+            )
+        };
+        let error = Error::network(
+            "InitiateAuth: could not connect",
+            Some(std::sync::Arc::new(refused())),
+        );
+        let f = Failure::auth(&error, "sign-in", "http://127.0.0.1:1");
+        assert_eq!(
+            f.message(),
+            "network error: InitiateAuth: could not connect: Connection refused (os error 111)"
+        );
+        assert_eq!(f.exit_code(), EXIT_NETWORK);
+
+        let error = Error::network(
+            "GetUser: could not connect",
+            Some(std::sync::Arc::new(Connect(refused()))),
+        );
+        assert_eq!(
+            Failure::auth(&error, "whoami", "x").message(),
+            "network error: GetUser: could not connect: tcp connect error: Connection refused \
+             (os error 111)"
         );
     }
 }

@@ -25,6 +25,12 @@ impl Input {
         }
     }
 
+    /// True when standard input is a terminal: a person can be asked again after a wrong
+    /// answer. From a pipe, the next line was meant for the next question.
+    pub(crate) fn is_interactive(&self) -> bool {
+        std::io::stdin().is_terminal()
+    }
+
     /// One line of standard input without its line ending; `None` at the end of input.
     fn stdin_line() -> Result<Option<String>, Failure> {
         let mut line = String::new();
@@ -97,6 +103,13 @@ impl Input {
             )));
         }
         Ok(line)
+    }
+
+    /// Reads a code: an answer without the spaces some apps and messages put in the
+    /// middle (`123 456`).
+    pub(crate) fn code(&mut self, prompt: &str) -> Result<String, Failure> {
+        let answer = self.answer(prompt)?;
+        Ok(answer.chars().filter(|c| !c.is_whitespace()).collect())
     }
 
     /// Asks a yes/no question on a terminal (default no).

@@ -11,7 +11,8 @@
 //! | `cli` | the clap definitions (`Cli`, `Command`), dispatch, the exit codes |
 //! | `demo` | `userpool demo`: the whole mission against an embedded local pool, narrated |
 //! | `local` | `userpool local`: the local user pool server |
-//! | `ops` | the operations for a person at a terminal (`sign-up` … `delete`) |
+//! | `ops` | the operations for a person at a terminal (`sign-up` … `delete`), sign-in's MFA steps |
+//! | `mfa` | `userpool mfa …`: TOTP setup (URI and QR code), MFA status and preferences |
 //! | `pool` | the pool settings shared by the operations (flags, environment, session file) |
 //! | `failure` | errors as the command reports them: message, hint, exit code |
 //! | `input` | reading passwords without echo, codes and answers |
@@ -22,7 +23,9 @@
 //!
 //! - Nothing this command prints carries a password, a token, a client secret or a full
 //!   code, except `session --show-tokens`, which prints the tokens because it was asked
-//!   to. The demo prints codes masked (`12****`).
+//!   to, and an authenticator app setup (`mfa setup`, or MFA_SETUP during `sign-in`),
+//!   which prints the TOTP secret (URI, QR code, key) for the person to scan. The demo
+//!   prints codes masked (`12****`) and the TOTP secret masked.
 //! - Passwords are never taken as arguments (they would show in `ps` and in the shell
 //!   history): they are read from the terminal without echo, or from standard input
 //!   with `--password-stdin`.
@@ -36,6 +39,7 @@ mod failure;
 mod input;
 mod local;
 mod logging;
+mod mfa;
 mod ops;
 mod pool;
 mod show;

@@ -1,6 +1,6 @@
 //! The operations for a person at a terminal: `sign-up`, `confirm`, `resend-code`,
-//! `sign-in`, `whoami`, `session`, `passwd`, `forgot`, `reset`, `attributes …`,
-//! `sign-out`, `delete`.
+//! `sign-in` (with its MFA steps), `whoami`, `session`, `passwd`, `forgot`, `reset`,
+//! `attributes …`, `sign-out`, `delete`. The `mfa …` commands are in `mfa.rs`.
 //!
 //! Each has its arguments (`#[derive(Args)]`, with the pool settings flattened in) and an
 //! async function that runs it. The session lives in the session file between commands.
@@ -8,12 +8,13 @@
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use userpool::{
-    Attributes, Auth, ConfirmSignUpOptions, Error, NextStep, SignInResult, SignOutOptions,
-    SignUpOptions,
+    Attributes, Auth, ConfirmSignInOptions, ConfirmSignUpOptions, Error, NextStep, SignInResult,
+    SignOutOptions, SignUpOptions,
 };
 
 use crate::failure::Failure;
 use crate::input::Input;
+use crate::mfa::{self, AppSetupArgs};
 use crate::pool::{Client, PoolArgs};
 use crate::show;
 
@@ -155,6 +156,9 @@ pub(crate) struct SignInArgs {
     /// password, when the pool asks for one, is read from the next line.
     #[arg(long)]
     password_stdin: bool,
+    /// How an authenticator app set up during the sign-in (MFA_SETUP) is shown and named.
+    #[command(flatten)]
+    app: AppSetupArgs,
     #[command(flatten)]
     pool: PoolArgs,
 }
@@ -170,10 +174,25 @@ pub(crate) async fn sign_in(args: SignInArgs) -> Result<(), Failure> {
         .sign_in(&args.username, password)
         .await
         .map_err(&fail)?;
-    while let SignInResult::NextStep(step) = result {
-        result = answer_step(&client.auth, &step, &mut input)
-            .await?
-            .map_err(&fail)?;
+    // Wrong codes typed for the current step; a wrong code leaves the step pending.
+    let mut wrong_codes = 0;
+    while let SignInResult::NextStep(step) = &result {
+        let again = wrong_codes > 0;
+        match answer_step(&client.auth, step, &mut input, &args.app, again).await? {
+            Ok(next) => {
+                result = next;
+                wrong_codes = 0;
+            }
+            Err(e)
+                if mfa::is_wrong_code(&e)
+                    && input.is_interactive()
+                    && wrong_codes + 1 < mfa::CODE_TRIES =>
+            {
+                wrong_codes += 1;
+                eprintln!("that code was refused ({e}); try again");
+            }
+            Err(e) => return Err(fail(e)),
+        }
     }
     if !result.is_signed_in() {
         return Err(Failure::new(
@@ -194,12 +213,15 @@ pub(crate) async fn sign_in(args: SignInArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Asks the person for what `step` needs and sends it. The outer `Result` is for input
-/// failures, the inner one the answer of the pool.
+/// Asks the person for what `step` needs and sends it; `again` after a wrong code (the
+/// step's explanation is not repeated). The outer `Result` is for input failures, the
+/// inner one the answer of the pool.
 async fn answer_step(
     auth: &Auth,
     step: &NextStep,
     input: &mut Input,
+    app: &AppSetupArgs,
+    again: bool,
 ) -> Result<Result<SignInResult, Error>, Failure> {
     Ok(match step {
         NextStep::NewPasswordRequired {
@@ -215,17 +237,42 @@ async fn answer_step(
             }
             auth.complete_new_password(password, attributes).await
         }
-        NextStep::SmsCode { delivery } => {
-            let prompt = format!("Code sent {}: ", show::delivery(delivery));
-            auth.confirm_sign_in(input.answer(&prompt)?).await
+        NextStep::SmsCode { delivery } | NextStep::EmailCode { delivery } => {
+            let prompt = format!("MFA code sent {}: ", show::delivery(delivery));
+            auth.confirm_sign_in(input.code(&prompt)?).await
         }
         NextStep::TotpCode => {
-            auth.confirm_sign_in(input.answer("Code from your authenticator app: ")?)
+            auth.confirm_sign_in(input.code("Code from your authenticator app: ")?)
                 .await
         }
         NextStep::SelectMfaType { options } => {
-            let prompt = format!("MFA method ({}): ", options.join(", "));
-            auth.confirm_sign_in(input.answer(&prompt)?).await
+            eprintln!("The pool asks which MFA method to use for this sign-in (SELECT_MFA_TYPE).");
+            let method = mfa::choose_method(input, options)?;
+            auth.confirm_sign_in(method.as_str()).await
+        }
+        NextStep::MfaSetupSelection { options } => {
+            eprintln!("The pool requires MFA and this user has none yet (MFA_SETUP).");
+            let method = mfa::choose_method(input, options)?;
+            auth.confirm_sign_in(method.as_str()).await
+        }
+        NextStep::TotpSetup { setup } => {
+            if !again {
+                eprintln!("The pool asks this user to set up an authenticator app (MFA_SETUP).");
+                for line in app.lines(setup) {
+                    println!("{line}");
+                }
+            }
+            let code = input.code("Code from the app: ")?;
+            let mut options = ConfirmSignInOptions::default();
+            if let Some(name) = app.device_name() {
+                options = options.friendly_device_name(name);
+            }
+            auth.confirm_sign_in_with(code, options).await
+        }
+        NextStep::EmailSetup => {
+            eprintln!("The pool asks for an email address to send MFA codes to (MFA_SETUP).");
+            auth.confirm_sign_in(input.answer("Email address for MFA codes: ")?)
+                .await
         }
         NextStep::CustomChallenge { parameters } => {
             for (name, value) in parameters {
@@ -233,12 +280,6 @@ async fn answer_step(
             }
             auth.confirm_sign_in(input.answer("Answer to the challenge: ")?)
                 .await
-        }
-        NextStep::MfaSetup => {
-            return Err(Failure::new(
-                "the pool asks this user to set up MFA first, which this command cannot do",
-                crate::failure::EXIT_POOL,
-            ));
         }
         other => {
             return Err(Failure::new(

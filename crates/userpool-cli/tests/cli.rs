@@ -3,13 +3,14 @@
 //!
 //! Each test starts a `LocalPool` on loopback, creates a pool and an app client, and runs
 //! the binary with `--endpoint`, `--pool-id`, `--client-id` and a session file in a fresh
-//! temporary directory. Passwords go in with `--password-stdin`.
+//! temporary directory. Passwords go in with `--password-stdin`; MFA codes are computed
+//! from the TOTP secret the command prints, as an authenticator app does.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use userpool_local::{ClientConfig, CustomAttribute, LocalPool, PoolConfig};
+use userpool_local::{ClientConfig, CustomAttribute, LocalPool, MfaConfig, MfaMode, PoolConfig};
 
 const PASSWORD: &str = "Terminal-Passw0rd!";
 const WRONG: &str = "Wrong-Passw0rd!";
@@ -48,10 +49,16 @@ struct Fixture {
 
 impl Fixture {
     async fn new(name: &str) -> Self {
+        Self::with_mfa(name, MfaConfig::default()).await
+    }
+
+    /// A fixture whose pool has this MFA configuration.
+    async fn with_mfa(name: &str, mfa: MfaConfig) -> Self {
         let server = LocalPool::builder().in_memory().start().await.unwrap();
         let mut config = PoolConfig::new("cli-tests");
         config.auto_verified_attributes = vec!["email".to_owned()];
         config.custom_attributes = vec![CustomAttribute::string("team")];
+        config.mfa = mfa;
         let pool = server.create_pool(config).await.unwrap();
         let client = server
             .create_client(&pool.pool_id, ClientConfig::new("cli").with_password_auth())
@@ -92,6 +99,62 @@ impl Fixture {
         run
     }
 
+    /// Runs `userpool <args>` as a person with an authenticator app would: `before` goes
+    /// to standard input at once; when the command prints the `otpauth://` URI, the app's
+    /// current code for its secret follows, then the end of input. Answers the run and
+    /// the secret (`None` if no URI was printed).
+    async fn run_with_app(&self, args: &[&str], before: &str) -> (Run, Option<String>) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_userpool"));
+        command
+            .args(args)
+            .args(["--endpoint", self.server.endpoint()])
+            .args(["--pool-id", &self.pool_id])
+            .args(["--client-id", &self.client_id])
+            .arg("--store")
+            .arg(self.store());
+        clean_env(&mut command);
+        let before = before.to_owned();
+        let (run, secret) = tokio::task::spawn_blocking(move || {
+            use std::io::{BufRead as _, Read as _, Write as _};
+            let mut child = command.spawn().expect("the userpool binary starts");
+            let mut input = child.stdin.take().expect("piped stdin");
+            let mut output = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+            let _ = input.write_all(before.as_bytes());
+            let mut stdout = String::new();
+            let mut secret = None;
+            loop {
+                let mut line = String::new();
+                if output.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                stdout.push_str(&line);
+                if let Some(uri) = line.trim().strip_prefix("otpauth://") {
+                    secret = secret_of(uri);
+                    if let Some(secret) = &secret {
+                        let _ = input.write_all(format!("{}\n", totp_code(secret, 0)).as_bytes());
+                    }
+                    break;
+                }
+            }
+            // The end of input: a command that asks for more fails instead of waiting.
+            drop(input);
+            let _ = output.read_to_string(&mut stdout);
+            let rest = child.wait_with_output().expect("the userpool binary ends");
+            let run = Run {
+                code: rest.status.code().unwrap_or(-1),
+                stdout,
+                stderr: String::from_utf8_lossy(&rest.stderr).into_owned(),
+            };
+            (run, secret)
+        })
+        .await
+        .unwrap();
+        let mut transcript = self.transcript.lock().unwrap();
+        transcript.push_str(&run.stdout);
+        transcript.push_str(&run.stderr);
+        (run, secret)
+    }
+
     /// No run printed any of these (passwords go in on stdin and never come out).
     fn assert_no_secret_printed(&self, secrets: &[&str]) {
         let transcript = self.transcript.lock().unwrap();
@@ -123,9 +186,37 @@ fn userpool_local_nonce() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Runs a prepared command off the runtime (the local pool serves on it meanwhile), with
-/// no `USERPOOL_*` or `RUST_LOG` from the environment.
-async fn run_command(mut command: Command, stdin: &str) -> Run {
+/// The `secret` of the query of an `otpauth://` URI (after the scheme).
+fn secret_of(uri: &str) -> Option<String> {
+    let (_, query) = uri.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("secret="))
+        .map(str::to_owned)
+}
+
+/// The code an authenticator app shows for `secret` (base32), `ahead` seconds from now.
+fn totp_code(secret: &str, ahead: u64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).expect("a base32 secret");
+    let totp = totp_rs::Builder::new()
+        .with_secret(bytes)
+        .build()
+        .expect("an RFC 6238 secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp.generate(now + ahead).to_string()
+}
+
+/// `123 456`: a code with a space in the middle.
+fn spaced(code: &str) -> String {
+    let (first, second) = code.split_at(code.len() / 2);
+    format!("{first} {second}")
+}
+
+/// No `USERPOOL_*` or `RUST_LOG` from the environment; pipes for the three streams.
+fn clean_env(command: &mut Command) {
     for var in [
         "USERPOOL_POOL_ID",
         "USERPOOL_CLIENT_ID",
@@ -142,6 +233,12 @@ async fn run_command(mut command: Command, stdin: &str) -> Run {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+}
+
+/// Runs a prepared command off the runtime (the local pool serves on it meanwhile), with
+/// no `USERPOOL_*` or `RUST_LOG` from the environment.
+async fn run_command(mut command: Command, stdin: &str) -> Run {
+    clean_env(&mut command);
     let stdin = stdin.to_owned();
     tokio::task::spawn_blocking(move || {
         use std::io::Write as _;
@@ -492,4 +589,185 @@ async fn usage_and_network_failures_have_their_exit_codes() {
     command.arg("--help");
     let run = run_command(command, "").await.ok();
     assert!(run.stdout.contains("Exit codes:"), "{run:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mfa_setup_then_sign_in_with_the_apps_codes() {
+    let f = Fixture::with_mfa(
+        "mfa",
+        MfaConfig {
+            mode: MfaMode::Optional,
+            software_token: true,
+            email: true,
+            ..MfaConfig::default()
+        },
+    )
+    .await;
+    f.server
+        .create_user(
+            &f.pool_id,
+            "dana",
+            PASSWORD,
+            &[("email", "dana@example.com"), ("email_verified", "true")],
+        )
+        .await
+        .unwrap();
+    let sign_in = ["sign-in", "dana", "--password-stdin"];
+    // No factor yet: MFA is optional, the password is enough.
+    f.run(&sign_in, &format!("{PASSWORD}\n")).await.ok();
+    let run = f.run(&["mfa", "status"], "").await.ok();
+    assert!(run.stdout.contains("enabled:   none"), "{run:#?}");
+    assert!(run.stdout.contains("preferred: none"), "{run:#?}");
+
+    // The URI and a QR code, then the app's code on standard input.
+    let (run, secret) = f
+        .run_with_app(
+            &[
+                "mfa",
+                "setup",
+                "--issuer",
+                "Cli Tests",
+                "--device-name",
+                "phone",
+            ],
+            "",
+        )
+        .await;
+    let run = run.ok();
+    let secret = secret.expect("the command printed an otpauth:// URI");
+    assert_eq!(secret.len(), 32, "{run:#?}");
+    assert!(
+        run.stdout.contains(&format!(
+            "otpauth://totp/Cli%20Tests:dana?secret={secret}&issuer=Cli%20Tests"
+        )),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("Scan this QR code"), "{run:#?}");
+    assert!(
+        run.stdout.contains('█') && run.stdout.contains('▀'),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("the authenticator app is set up"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("preferred: TOTP"), "{run:#?}");
+    let run = f.run(&["mfa", "status", "--json"], "").await.ok();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc,
+        serde_json::json!({"enabled": ["TOTP"], "preferred": "TOTP"})
+    );
+
+    // Signing in now takes the app's code after the password. The code of the next step
+    // is accepted (one step of skew) and differs from the one the setup used.
+    f.run(&["sign-out"], "").await.ok();
+    let used = totp_code(&secret, 30);
+    let run = f.run(&sign_in, &format!("{PASSWORD}\n{used}\n")).await.ok();
+    assert!(run.stdout.contains("signed in as dana"), "{run:#?}");
+
+    // Changing the methods: a second one, then no preferred one.
+    let run = f.run(&["mfa", "enable", "email"], "").await.ok();
+    assert!(run.stdout.contains("enabled:   TOTP, EMAIL"), "{run:#?}");
+    assert!(run.stdout.contains("preferred: TOTP"), "{run:#?}");
+    let run = f.run(&["mfa", "disable", "totp"], "").await.ok();
+    assert!(run.stdout.contains("enabled:   EMAIL"), "{run:#?}");
+    assert!(run.stdout.contains("preferred: none"), "{run:#?}");
+    let run = f.run(&["mfa", "enable", "totp"], "").await.ok();
+    assert!(run.stdout.contains("enabled:   TOTP, EMAIL"), "{run:#?}");
+    assert!(run.stdout.contains("preferred: none"), "{run:#?}");
+    // dana has no phone number: the pool refuses, the hint says what is missing.
+    let run = f.run(&["mfa", "prefer", "sms"], "").await.failed_with(1);
+    assert!(run.stderr.contains("InvalidParameterException"), "{run:#?}");
+    assert!(run.stderr.contains("phone_number"), "{run:#?}");
+    f.run(&["sign-out"], "").await.ok();
+
+    // Two methods and no preferred one: the sign-in asks which (SELECT_MFA_TYPE).
+    let run = f
+        .run(&sign_in, &format!("{PASSWORD}\npush\n"))
+        .await
+        .failed_with(2);
+    assert!(run.stderr.contains("choose one of TOTP, EMAIL"), "{run:#?}");
+    // A code already accepted is refused.
+    let run = f
+        .run(&sign_in, &format!("{PASSWORD}\ntotp\n{used}\n"))
+        .await
+        .failed_with(1);
+    assert!(run.stderr.contains("CodeMismatchException"), "{run:#?}");
+    assert!(run.stderr.contains("hint: the code is wrong"), "{run:#?}");
+    assert!(run.stderr.contains("sign in again"), "{run:#?}");
+    f.run(&["whoami"], "").await.failed_with(3);
+    // Email: the code is sent to the masked address; here input ends at its prompt.
+    let run = f
+        .run(&sign_in, &format!("{PASSWORD}\nEMAIL\n"))
+        .await
+        .failed_with(2);
+    assert!(
+        run.stderr
+            .contains("the answer to \"MFA code sent by EMAIL to d"),
+        "{run:#?}"
+    );
+    assert!(!run.stderr.contains("dana@example.com"), "{run:#?}");
+    let code = f.code_for("dana");
+    assert_eq!(code.len(), 6, "an MFA code went to the outbox");
+    f.assert_no_secret_printed(&[PASSWORD]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_that_requires_mfa_sets_up_the_app_during_sign_in() {
+    let f = Fixture::with_mfa(
+        "mfa-on",
+        MfaConfig {
+            mode: MfaMode::On,
+            software_token: true,
+            email: true,
+            ..MfaConfig::default()
+        },
+    )
+    .await;
+    // No email: of the two methods the pool allows, erin has neither yet.
+    f.server
+        .create_user(&f.pool_id, "erin", PASSWORD, &[])
+        .await
+        .unwrap();
+    let sign_in = ["sign-in", "erin", "--password-stdin"];
+    let (run, secret) = f
+        .run_with_app(
+            &[
+                &sign_in[..],
+                &["--qr", "off", "--device-name", "erin's phone"],
+            ]
+            .concat(),
+            &format!("{PASSWORD}\nTOTP\n"),
+        )
+        .await;
+    let run = run.ok();
+    let secret = secret.expect("the sign-in printed an otpauth:// URI");
+    assert!(run.stderr.contains("MFA_SETUP"), "{run:#?}");
+    assert!(
+        run.stdout.contains(&format!(
+            "otpauth://totp/userpool:erin?secret={secret}&issuer=userpool"
+        )),
+        "{run:#?}"
+    );
+    assert!(
+        !run.stdout.contains('█'),
+        "--qr off draws no QR code: {run:#?}"
+    );
+    assert!(run.stdout.contains("signed in as erin"), "{run:#?}");
+    let run = f.run(&["mfa", "status"], "").await.ok();
+    assert!(run.stdout.contains("enabled:   TOTP"), "{run:#?}");
+
+    // The next sign-in asks for the app's code straight away.
+    f.run(&["sign-out"], "").await.ok();
+    let run = f
+        .run(
+            &sign_in,
+            // Typed as some apps show it: `123 456`.
+            &format!("{PASSWORD}\n{}\n", spaced(&totp_code(&secret, 30))),
+        )
+        .await
+        .ok();
+    assert!(run.stdout.contains("signed in as erin"), "{run:#?}");
+    f.assert_no_secret_printed(&[PASSWORD]);
 }

@@ -35,6 +35,11 @@ fn the_demo_runs_end_to_end_and_narrates_every_step() {
         "Change the password",
         "Sign out",
         "Forgot password",
+        "Set up an authenticator app (TOTP)",
+        "enabled: [TOTP], preferred: TOTP",
+        "the pool asks for the app's TOTP code",
+        "NextStep(TotpCode)",
+        "signed in with the password and the authenticator app",
         "An administrator creates grace",
         "NEW_PASSWORD_REQUIRED",
         "delete an attribute",
@@ -65,6 +70,8 @@ fn the_demo_runs_end_to_end_and_narrates_every_step() {
         "forgotPassword",
         "forgotPasswordSubmit",
         "signIn",
+        "signOut",
+        "signIn",
         "configured",
         "signIn",
         "signOut",
@@ -87,5 +94,11 @@ fn the_demo_runs_end_to_end_and_narrates_every_step() {
     assert!(
         !stdout.contains("Passw0rd"),
         "a password was printed:\n{stdout}"
+    );
+    // The TOTP secret is shown masked, and its URI (which holds it) not at all.
+    assert!(stdout.contains("shared secret: "), "{stdout}");
+    assert!(
+        !stdout.contains("otpauth://"),
+        "the setup URI was printed:\n{stdout}"
     );
 }

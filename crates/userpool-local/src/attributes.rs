@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::config::{AttributeType, ClientConfig, PoolConfig};
 use crate::error::ApiError;
-use userpool_types::StandardAttributeType;
+use userpool_types::{StandardAttributeType, parse_boolean};
 
 /// True for a standard attribute name (the table in `userpool-types`, which the client
 /// shares).
@@ -221,22 +221,11 @@ pub(crate) fn accept_write(
         let is_boolean = schema
             .iter()
             .any(|d| &d.name == name && d.data_type == AttributeType::Boolean);
-        if is_boolean && let Some(b) = boolean(value) {
+        if is_boolean && let Some(b) = parse_boolean(value) {
             *value = b.to_string();
         }
     }
     Ok(())
-}
-
-/// A Boolean attribute value: `true` or `false`, in any case.
-fn boolean(value: &str) -> Option<bool> {
-    if value.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if value.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
 }
 
 /// Required attributes missing from a new user.
@@ -253,7 +242,7 @@ pub(crate) fn check_required(
 }
 
 fn check_value(def: &AttrDef, value: &str) -> Result<(), ApiError> {
-    let len = value.chars().count() as u32;
+    let len = u32::try_from(value.chars().count()).unwrap_or(u32::MAX);
     match def.data_type {
         AttributeType::String | AttributeType::DateTime => {
             if len < def.min_len || len > def.max_len {
@@ -275,7 +264,7 @@ fn check_value(def: &AttrDef, value: &str) -> Result<(), ApiError> {
             }
         }
         AttributeType::Boolean => {
-            if boolean(value).is_none() {
+            if parse_boolean(value).is_none() {
                 return Err(schema_error(&def.name, "Boolean must be true or false."));
             }
         }

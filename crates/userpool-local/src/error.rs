@@ -102,6 +102,19 @@ impl ApiError {
         )
     }
 
+    /// The answer for a group name that names no group of the pool.
+    pub(crate) fn group_not_found() -> Self {
+        Self::new(ExceptionName::ResourceNotFound, "Group not found.")
+    }
+
+    /// CreateGroup's answer for a name the pool already has (in any case).
+    pub(crate) fn group_exists() -> Self {
+        Self::new(
+            ExceptionName::GroupExists,
+            "A group with the name already exists.",
+        )
+    }
+
     pub(crate) fn code_mismatch() -> Self {
         Self::new(
             ExceptionName::CodeMismatch,

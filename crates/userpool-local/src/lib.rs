@@ -103,9 +103,11 @@
 //!   on the blocking threads too, at most one per core, never under a lock, so they never
 //!   stall the runtime's worker threads.
 //!
-//! Checked against stock clients: the AWS SDK for Rust and boto3 (tests), and
-//! amazon-cognito-identity-js 6.3.21 (`tests/peer/js_flow.js`: SRP sign-in, wrong password,
-//! refresh, global sign-out, alias sign-in, NEW_PASSWORD_REQUIRED).
+//! Checked against stock clients: the AWS SDK for Rust and boto3 (tests; TOTP codes from
+//! pyotp, an implementation independent of the server's), and
+//! amazon-cognito-identity-js 6.3.21 by hand (`tests/peer/js_flow.js`: SRP sign-in, wrong
+//! password, refresh, global sign-out, alias sign-in, NEW_PASSWORD_REQUIRED; not yet run by
+//! the suites).
 //!
 //! # What is not
 //!
@@ -155,12 +157,34 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{
-    AttributeType, ClientConfig, ClientInfo, CustomAttribute, Limits, PasswordPolicy, PoolConfig,
-    PoolInfo, TimeUnit, TokenValidity,
+    AttributeType, ClientConfig, ClientInfo, CustomAttribute, Limits, MfaConfig, MfaMode,
+    PasswordPolicy, PoolConfig, PoolInfo, TimeUnit, TokenValidity,
 };
 pub use error::{ApiError, Error, ExceptionName, Result};
 pub use outbox::{Medium, Outbox, OutboxRecord, Purpose};
 pub use srp_state::{PendingLimits, PendingStats};
+
+/// The crate-private paths that `bench/` times, so that the benchmarks measure the
+/// product rather than a copy of it. Not part of the API: no stability, no docs.
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals {
+    /// A pool's RS256 signing key, as the server signs tokens with it.
+    #[derive(Debug)]
+    pub struct SigningKey(crate::tokens::PoolKey);
+
+    impl SigningKey {
+        /// A fresh 2048-bit key (slow).
+        pub fn generate() -> crate::Result<Self> {
+            Ok(Self(crate::tokens::PoolKey::generate()?))
+        }
+
+        /// Signs `claims` into a compact RS256 JWT, exactly as the server does.
+        pub fn sign(&self, claims: &serde_json::Value) -> crate::Result<String> {
+            Ok(self.0.sign(claims)?)
+        }
+    }
+}
 
 use state::{Access, State};
 
@@ -236,7 +260,8 @@ impl LocalPoolBuilder {
         self
     }
 
-    /// Region prefix of new pool ids (default `us-east-1`).
+    /// Region prefix of new pool ids (default `us-east-1`). A CreateUserPool signed with
+    /// SigV4 uses the region of its credential scope instead.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
         self

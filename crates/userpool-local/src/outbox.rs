@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
@@ -50,16 +50,19 @@ pub enum Purpose {
     VerifyAttribute,
     /// Invitation of an admin-created user; the "code" is the temporary password.
     Invitation,
+    /// Sign-in code of SMS_MFA or EMAIL_OTP.
+    Mfa,
 }
 
 impl Purpose {
-    /// A stable name: `SIGN_UP`, `FORGOT_PASSWORD`, `VERIFY_ATTRIBUTE`, `INVITATION`.
+    /// A stable name: `SIGN_UP`, `FORGOT_PASSWORD`, `VERIFY_ATTRIBUTE`, `INVITATION`, `MFA`.
     pub fn name(self) -> &'static str {
         match self {
             Purpose::SignUp => "SIGN_UP",
             Purpose::ForgotPassword => "FORGOT_PASSWORD",
             Purpose::VerifyAttribute => "VERIFY_ATTRIBUTE",
             Purpose::Invitation => "INVITATION",
+            Purpose::Mfa => "MFA",
         }
     }
 }
@@ -135,8 +138,7 @@ impl OutboxRecord {
         let ms = self
             .time
             .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .as_millis() as u64;
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         json!({
             "seq": self.seq,
             "poolId": self.pool_id,

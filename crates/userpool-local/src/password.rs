@@ -4,6 +4,9 @@ use crate::config::PasswordPolicy;
 use crate::error::{ApiError, ExceptionName};
 use crate::util;
 
+/// The largest `MinimumLength` a pool may have (Cognito's bound, checked at creation).
+const MAX_MINIMUM_LENGTH: u32 = 99;
+
 /// Cognito's symbol characters (space counts too).
 const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
 
@@ -38,7 +41,8 @@ pub(crate) fn check_shape(password: &str, member: &str) -> Result<(), ApiError> 
 
 /// Checks a password against a pool's policy.
 pub(crate) fn check_policy(password: &str, policy: &PasswordPolicy) -> Result<(), ApiError> {
-    if (password.chars().count() as u32) < policy.minimum_length {
+    let length = u32::try_from(password.chars().count()).unwrap_or(u32::MAX);
+    if length < policy.minimum_length {
         return Err(invalid("Password not long enough"));
     }
     if policy.require_uppercase && !password.chars().any(|c| c.is_uppercase()) {
@@ -57,8 +61,19 @@ pub(crate) fn check_policy(password: &str, policy: &PasswordPolicy) -> Result<()
 }
 
 /// A random temporary password that satisfies the policy.
+///
+/// The policy was checked when the pool was created (6 to 99 characters), but it is read
+/// back from the database: a length outside that range is refused, not obeyed (it would
+/// make a password too long to ever be accepted, of up to 4 GiB).
 pub(crate) fn temporary(policy: &PasswordPolicy) -> Result<String, ApiError> {
-    let len = (policy.minimum_length as usize).max(12);
+    if policy.minimum_length > MAX_MINIMUM_LENGTH {
+        return Err(ApiError::internal(format!(
+            "the stored password policy asks for at least {} characters",
+            policy.minimum_length
+        )));
+    }
+    // 12..=99, from the check above.
+    let len = usize::try_from(policy.minimum_length).map_or(12, |n| n.max(12));
     loop {
         let mut p = util::random_string(len - 4, util::ALNUM)?;
         p.push_str(&util::random_string(1, b"ABCDEFGHJKLMNPQRSTUVWXYZ")?);
@@ -98,6 +113,26 @@ mod tests {
             let t = temporary(&p).unwrap();
             assert!(check_policy(&t, &p).is_ok());
         }
+    }
+
+    #[test]
+    fn a_stored_policy_beyond_cognitos_bound_is_refused_not_obeyed() {
+        // Such a policy can only come from a damaged database (creation checks 6..=99).
+        // Obeying it made a 1000-character temporary password, which no sign-in accepts
+        // (passwords are at most 256 characters); u32::MAX would have been 4 GiB.
+        let p = PasswordPolicy {
+            minimum_length: 1000,
+            ..PasswordPolicy::relaxed()
+        };
+        let e = temporary(&p).unwrap_err();
+        assert_eq!(e.exception(), ExceptionName::InternalError);
+        let at_bound = PasswordPolicy {
+            minimum_length: 99,
+            ..PasswordPolicy::default()
+        };
+        let t = temporary(&at_bound).unwrap();
+        assert_eq!(t.chars().count(), 99);
+        assert!(check_policy(&t, &at_bound).is_ok());
     }
 
     #[test]

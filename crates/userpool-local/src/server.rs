@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State as AxState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -392,33 +393,37 @@ async fn read_body(body: Body, headers: &HeaderMap, timeout: Duration) -> Result
     {
         return Err(BodyFault::TooLarge);
     }
-    let deadline = tokio::time::Instant::now() + timeout;
+    // Below MAX_BODY, so the cast back to usize cannot truncate.
     let capacity = declared.map_or(8 * 1024, |l| l.min(MAX_BODY as u64) as usize);
-    let mut buf = Vec::with_capacity(capacity);
-    let mut total = 0usize;
-    let mut body = body;
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => return Err(BodyFault::TimedOut),
-            Ok(None) => break,
-            Ok(Some(Err(_))) => return Err(BodyFault::Broken),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        total = total.saturating_add(data.len());
-        if total > DRAIN_LIMIT {
+    let read_all = async move {
+        let mut buf = Vec::with_capacity(capacity);
+        let mut total = 0usize;
+        let mut body = body;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(BodyFault::Broken);
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            total = total.saturating_add(data.len());
+            if total > DRAIN_LIMIT {
+                return Err(BodyFault::TooLarge);
+            }
+            if total <= MAX_BODY {
+                buf.extend_from_slice(&data);
+            }
+        }
+        if total > MAX_BODY {
             return Err(BodyFault::TooLarge);
         }
-        if total <= MAX_BODY {
-            buf.extend_from_slice(&data);
-        }
-    }
-    if total > MAX_BODY {
-        return Err(BodyFault::TooLarge);
-    }
-    Ok(Bytes::from(buf))
+        Ok(Bytes::from(buf))
+    };
+    // One deadline for the whole body. `timeout` copes with any configured duration
+    // (`Instant::now() + timeout` panics for one as large as `Duration::MAX`).
+    tokio::time::timeout(timeout, read_all)
+        .await
+        .unwrap_or(Err(BodyFault::TimedOut))
 }
 
 async fn api(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
@@ -482,8 +487,15 @@ async fn api(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
             return cors.answer(error_response(&e));
         }
     }
+    // The region the caller signed for: CreateUserPool makes its pool ids there.
+    let scope_region = sigv4::scope_region(headers);
     let result = match parse_json(&bytes) {
-        Ok(value) => run_catching(async move { ops::call(&state, &op, &value).await }).await,
+        Ok(value) => {
+            run_catching(
+                async move { ops::call(&state, &op, &value, scope_region.as_deref()).await },
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     cors.answer(match result {
@@ -533,7 +545,24 @@ async fn index() -> Response {
     ))
 }
 
-async fn jwks(AxState(state): AxState<Arc<State>>, Path(pool_id): Path<String>) -> Response {
+/// A path or query string that axum could not decode (a pool id that is not UTF-8, a
+/// member given twice): answered as JSON like every other refusal, not as axum's plain
+/// text.
+fn undecodable(what: &str, rejection: impl std::fmt::Display) -> ApiError {
+    ApiError::invalid_parameter(format!(
+        "The {what} could not be read: {}",
+        excerpt(&rejection.to_string())
+    ))
+}
+
+async fn jwks(
+    AxState(state): AxState<Arc<State>>,
+    pool_id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let pool_id = match pool_id {
+        Ok(Path(id)) => id,
+        Err(e) => return Cors::Any.answer(error_response(&undecodable("user pool id", e))),
+    };
     // Token verifiers in pages fetch the keys cross-origin, as from Cognito.
     Cors::Any.answer(match state.pool(&pool_id).await {
         Ok(pool) => json_response(
@@ -547,8 +576,12 @@ async fn jwks(AxState(state): AxState<Arc<State>>, Path(pool_id): Path<String>) 
 
 async fn openid_configuration(
     AxState(state): AxState<Arc<State>>,
-    Path(pool_id): Path<String>,
+    pool_id: Result<Path<String>, PathRejection>,
 ) -> Response {
+    let pool_id = match pool_id {
+        Ok(Path(id)) => id,
+        Err(e) => return Cors::Any.answer(error_response(&undecodable("user pool id", e))),
+    };
     Cors::Any.answer(match state.pool(&pool_id).await {
         Ok(pool) => {
             let iss = state.issuer(&pool.id);
@@ -583,7 +616,7 @@ struct OutboxQuery {
 async fn outbox(
     AxState(state): AxState<Arc<State>>,
     headers: HeaderMap,
-    Query(q): Query<OutboxQuery>,
+    query: Result<Query<OutboxQuery>, QueryRejection>,
 ) -> Response {
     let cors = match guard::browser_origin(&headers) {
         None => Cors::None,
@@ -596,6 +629,10 @@ async fn outbox(
             echo_origin(&o)
         }
         Some(o) => return error_response(&outbox_refused(&o)),
+    };
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return cors.answer(error_response(&undecodable("query string", e))),
     };
     let records: Vec<Value> = state
         .outbox

@@ -149,6 +149,17 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
     })
 }
 
+/// The region of the credential scope of a request's `Authorization: AWS4-HMAC-SHA256`
+/// header, if it has one that parses; `None` for unsigned requests and malformed headers
+/// (a server that accepts any credentials does not refuse those, so they fall back to the
+/// configured region). Read whether or not the signature is verified: the region is where
+/// the caller thinks it is talking to, which is what a pool id it creates must name.
+pub(crate) fn scope_region(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let auth = parse_authorization(value).ok()?;
+    Some(auth.region.to_owned())
+}
+
 /// Verifies the SigV4 signature of an admin call against the configured key.
 pub(crate) fn verify(
     key: &AdminKey,
@@ -200,28 +211,32 @@ pub(crate) fn verify(
     if auth.region.is_empty() {
         return Err(invalid("Credential should be scoped to a valid region. "));
     }
-    if auth.date != &amz_date[..8] {
+    // `parse_amz_date` accepted it, so it is 16 ASCII bytes: `get` cannot miss.
+    let scope_date = amz_date.get(..8).unwrap_or(amz_date);
+    if auth.date != scope_date {
         return Err(invalid(format!(
-            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz_date}'.",
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{scope_date}', from '{amz_date}'.",
             auth.date.chars().take(16).collect::<String>(),
-            &amz_date[..8]
         )));
     }
+    // Saturating: the clock is not ours to trust either.
     let now_secs = now
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
-    if signed_at < now_secs - MAX_SKEW_SECS {
+    let earliest = now_secs.saturating_sub(MAX_SKEW_SECS);
+    let latest = now_secs.saturating_add(MAX_SKEW_SECS);
+    if signed_at < earliest {
         return Err(invalid(format!(
             "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
-            format_amz_date(now_secs - MAX_SKEW_SECS),
+            format_amz_date(earliest),
             format_amz_date(now_secs)
         )));
     }
-    if signed_at > now_secs + MAX_SKEW_SECS {
+    if signed_at > latest {
         return Err(invalid(format!(
             "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
-            format_amz_date(now_secs + MAX_SKEW_SECS),
+            format_amz_date(latest),
             format_amz_date(now_secs)
         )));
     }
@@ -601,5 +616,28 @@ mod tests {
             "MissingAuthenticationTokenException"
         );
         assert!(!format!("{key:?}").contains("wJalr"));
+    }
+
+    #[test]
+    fn the_scope_region_is_read_from_a_well_formed_header_only() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(scope_region(&headers), None);
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/cognito-idp/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=abc"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(scope_region(&headers).as_deref(), Some("eu-west-1"));
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/eu-west-1, SignedHeaders=host, Signature=abc"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(scope_region(&headers), None);
+        headers.insert("authorization", "Bearer x".parse().unwrap());
+        assert_eq!(scope_region(&headers), None);
     }
 }

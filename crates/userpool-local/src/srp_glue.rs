@@ -1,5 +1,6 @@
-//! The one place that calls `userpool-srp`: verifiers, password checks, the server side of
-//! an SRP exchange, the canonical TIMESTAMP, SECRET_HASH, the calendar.
+//! The server's use of `userpool-srp`, in one place: verifiers, password checks, the server
+//! side of an SRP exchange, the canonical TIMESTAMP, SECRET_HASH, the calendar. (Request
+//! parsing also reads `userpool_srp::MAX_HEX_DIGITS`, the bound on a hex parameter.)
 
 use std::fmt;
 use std::time::{Duration, SystemTime};

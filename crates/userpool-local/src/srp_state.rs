@@ -75,7 +75,7 @@ pub struct PendingStats {
     pub srp_attempts: usize,
     /// Estimated bytes held by the pending SRP attempts.
     pub srp_bytes: usize,
-    /// Open challenge sessions (NEW_PASSWORD_REQUIRED).
+    /// Open challenge sessions (NEW_PASSWORD_REQUIRED and the MFA challenges).
     pub challenges: usize,
     /// Estimated bytes held by the challenge sessions.
     pub challenge_bytes: usize,
@@ -100,7 +100,8 @@ pub(crate) struct PendingSrp {
     pub expires: Instant,
 }
 
-/// One challenge session (NEW_PASSWORD_REQUIRED).
+/// One challenge session (NEW_PASSWORD_REQUIRED, SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP,
+/// SELECT_MFA_TYPE, MFA_SETUP).
 #[derive(Debug, Clone)]
 pub(crate) struct PendingChallenge {
     pub pool_id: String,
@@ -109,6 +110,44 @@ pub(crate) struct PendingChallenge {
     pub challenge: &'static str,
     /// The user's credential generation when the challenge was opened (`store::User`).
     pub cred_gen: i64,
+    /// The code sent for SMS_MFA and EMAIL_OTP.
+    pub code: Option<SentCode>,
+    /// The factors SELECT_MFA_TYPE offers.
+    pub choices: Vec<&'static str>,
+    /// Wrong codes answered in this session so far.
+    pub failures: u32,
+}
+
+impl PendingChallenge {
+    /// A challenge with no code and no choices.
+    pub(crate) fn new(
+        pool_id: &str,
+        client_id: &str,
+        sub: &str,
+        challenge: &'static str,
+        cred_gen: i64,
+    ) -> Self {
+        Self {
+            pool_id: pool_id.to_owned(),
+            client_id: client_id.to_owned(),
+            sub: sub.to_owned(),
+            challenge,
+            cred_gen,
+            code: None,
+            choices: Vec::new(),
+            failures: 0,
+        }
+    }
+}
+
+/// A sign-in code sent by SMS or email; `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SentCode(pub String);
+
+impl std::fmt::Debug for SentCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SentCode(<redacted>)")
+    }
 }
 
 type Key = [u8; 32];
@@ -181,13 +220,15 @@ impl<V> Table<V> {
                 self.by_user.remove(&slot.user);
             }
         }
+        // Saturating, as a recovered poisoned lock may show counts a panic left behind
+        // (see `state`): they stay usable rather than panic again.
         if let Some(count) = self.by_client.get_mut(&slot.client) {
-            *count -= 1;
+            *count = count.saturating_sub(1);
             if *count == 0 {
                 self.by_client.remove(&slot.client);
             }
         }
-        self.bytes -= slot.bytes;
+        self.bytes = self.bytes.saturating_sub(slot.bytes);
         Some(slot)
     }
 
@@ -225,8 +266,9 @@ impl<V> Table<V> {
         let seq = self.seq;
         self.by_expiry.insert((expires, seq), key);
         self.by_user.entry(user.clone()).or_default().push_back(key);
-        *self.by_client.entry(client.to_owned()).or_default() += 1;
-        self.bytes += bytes;
+        let count = self.by_client.entry(client.to_owned()).or_default();
+        *count = count.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(bytes);
         self.entries.insert(
             key,
             Slot {
@@ -245,6 +287,13 @@ impl<V> Table<V> {
     fn take(&mut self, key: &Key, now: Instant) -> Option<V> {
         let slot = self.remove(key)?;
         (slot.expires > now).then_some(slot.value)
+    }
+
+    fn get_mut(&mut self, key: &Key, now: Instant) -> Option<&mut V> {
+        self.entries
+            .get_mut(key)
+            .filter(|s| s.expires > now)
+            .map(|s| &mut s.value)
     }
 
     fn get(&self, key: &Key, now: Instant) -> Option<&V> {
@@ -353,32 +402,51 @@ impl Pending {
         cred_gen: i64,
         validity: Duration,
     ) -> Result<String, ApiError> {
+        let value = PendingChallenge::new(pool_id, client_id, sub, challenge, cred_gen);
+        self.open_challenge(value, validity)
+    }
+
+    /// Opens a challenge session for `value`; returns the `Session` string.
+    pub(crate) fn open_challenge(
+        &self,
+        value: PendingChallenge,
+        validity: Duration,
+    ) -> Result<String, ApiError> {
         let raw = util::random_bytes::<96>()?;
         let session = util::b64(&raw);
         let key = util::sha256(session.as_bytes());
-        let expires = Instant::now() + validity;
-        let bytes = entry_bytes::<PendingChallenge>(&[pool_id, client_id, sub], 0);
-        let value = PendingChallenge {
-            pool_id: pool_id.to_owned(),
-            client_id: client_id.to_owned(),
-            sub: sub.to_owned(),
-            challenge,
-            cred_gen,
-        };
+        let expires = util::instant_after(validity);
+        let bytes = entry_bytes::<PendingChallenge>(
+            &[&value.pool_id, &value.client_id, &value.sub],
+            value.code.as_ref().map_or(0, |c| c.0.len()) + value.choices.len() * 16,
+        );
+        let user = (value.pool_id.clone(), value.sub.clone());
+        let client = value.client_id.clone();
         self.challenges
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                key,
-                (pool_id.to_owned(), sub.to_owned()),
-                client_id,
-                expires,
-                bytes,
-                value,
-                &self.limits,
-            )
+            .insert(key, user, &client, expires, bytes, value, &self.limits)
             .map_err(refusal_error)?;
         Ok(session)
+    }
+
+    /// Counts a wrong answer to a challenge session; at `max` wrong answers the session is
+    /// closed. Returns whether it is still open.
+    pub(crate) fn challenge_failed(&self, session: &str, max: u32) -> bool {
+        let key = util::sha256(session.as_bytes());
+        let mut table = self
+            .challenges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(pending) = table.get_mut(&key, Instant::now()) else {
+            return false;
+        };
+        pending.failures = pending.failures.saturating_add(1);
+        if pending.failures >= max {
+            table.remove(&key);
+            return false;
+        }
+        true
     }
 
     /// Looks a challenge session up (it stays open until [`Self::close_challenge`]).

@@ -1,7 +1,15 @@
 //! The server's shared state: the store, caches of pools (with their keys) and app clients,
 //! sign-ins in progress, the outbox, limits, and the HTTP side's access rules.
+//!
+//! Locks: every `Mutex` and `RwLock` of this crate (the caches here, the sign-ins in
+//! progress, the outbox, the database connections) takes a poisoned guard back with
+//! `PoisonError::into_inner` instead of failing every later request. What they guard
+//! cannot be left half-changed by a panic: the caches and the outbox change by one map or
+//! queue operation, the sign-in tables' bookkeeping saturates instead of panicking, and a
+//! database transaction that a panic interrupts is rolled back when it is dropped.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -94,8 +102,8 @@ pub(crate) struct Access {
 #[derive(Debug)]
 pub(crate) struct State {
     pub store: Store,
-    pools: RwLock<HashMap<String, Arc<PoolRt>>>,
-    clients: RwLock<HashMap<String, Arc<ClientRt>>>,
+    pools: ReadThrough<PoolRt>,
+    clients: ReadThrough<ClientRt>,
     pub pending: Pending,
     pub outbox: Outbox,
     pub limits: Limits,
@@ -114,8 +122,8 @@ impl State {
     ) -> Result<Self, ApiError> {
         Ok(Self {
             store,
-            pools: RwLock::default(),
-            clients: RwLock::default(),
+            pools: ReadThrough::default(),
+            clients: ReadThrough::default(),
             pending: Pending::new(pending_limits)?,
             outbox: Outbox::default(),
             limits,
@@ -145,14 +153,10 @@ impl State {
 
     /// A pool, from the cache or the database.
     pub(crate) async fn pool(&self, id: &str) -> Result<Arc<PoolRt>, ApiError> {
-        if let Some(p) = self
-            .pools
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
-        {
-            return Ok(p.clone());
+        if let Some(p) = self.pools.get(id) {
+            return Ok(p);
         }
+        let seen = self.pools.changes();
         let owned = id.to_owned();
         let loaded = self
             .store
@@ -176,43 +180,47 @@ impl State {
             return Err(ApiError::pool_not_found(id));
         };
         let pool = Arc::new(pool);
-        self.pools
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_owned(), pool.clone());
+        self.pools.insert_if_unchanged(id, pool.clone(), seen);
         Ok(pool)
     }
 
     /// Puts a freshly created pool in the cache.
     pub(crate) fn cache_pool(&self, pool: Arc<PoolRt>) {
-        self.pools
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(pool.id.clone(), pool);
+        self.pools.insert(&pool.id.clone(), pool);
+    }
+
+    /// Drops a pool from the cache (its configuration changed in the database): the next
+    /// [`Self::pool`] reads it again.
+    pub(crate) fn uncache_pool(&self, id: &str) {
+        self.pools.remove(id);
+    }
+
+    /// How long a challenge session of `client` lives: its `AuthSessionValidity`, unless
+    /// the limits override it.
+    pub(crate) fn session_validity(&self, client: &ClientConfig) -> Duration {
+        self.limits
+            .challenge_session_validity
+            .unwrap_or_else(|| client.session_validity())
     }
 
     /// Forgets a deleted pool and its clients.
     pub(crate) fn forget_pool(&self, id: &str) {
-        self.pools
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(id);
-        self.clients
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|_, c| c.pool_id != id);
+        self.pools.remove(id);
+        self.clients.remove_where(|c| c.pool_id == id);
+    }
+
+    /// Drops an app client from the cache (its settings changed in the database, or it was
+    /// deleted): the next [`Self::client`] reads it again.
+    pub(crate) fn uncache_client(&self, id: &str) {
+        self.clients.remove(id);
     }
 
     /// An app client, from the cache or the database.
     pub(crate) async fn client(&self, id: &str) -> Result<Arc<ClientRt>, ApiError> {
-        if let Some(c) = self
-            .clients
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
-        {
-            return Ok(c.clone());
+        if let Some(c) = self.clients.get(id) {
+            return Ok(c);
         }
+        let seen = self.clients.changes();
         let owned = id.to_owned();
         let loaded = self
             .store
@@ -230,10 +238,7 @@ impl State {
             created_ms: row.created_ms,
             modified_ms: row.modified_ms,
         });
-        self.clients
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_owned(), client.clone());
+        self.clients.insert_if_unchanged(id, client.clone(), seen);
         Ok(client)
     }
 
@@ -251,5 +256,97 @@ impl State {
             }
         })?;
         Ok((client, pool))
+    }
+}
+
+/// A cache of rows read from the database on a miss. A change to a row drops its entry;
+/// a read that started before a change never puts its (possibly old) row back, so the
+/// cache cannot hold settings older than the database's.
+#[derive(Debug)]
+struct ReadThrough<V> {
+    map: RwLock<HashMap<String, Arc<V>>>,
+    /// Bumped by every [`ReadThrough::remove`].
+    changes: AtomicU64,
+}
+
+impl<V> Default for ReadThrough<V> {
+    fn default() -> Self {
+        Self {
+            map: RwLock::default(),
+            changes: AtomicU64::new(0),
+        }
+    }
+}
+
+impl<V> ReadThrough<V> {
+    fn get(&self, id: &str) -> Option<Arc<V>> {
+        self.map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    /// The change count to give [`Self::insert_if_unchanged`]: read it before reading
+    /// the database.
+    fn changes(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    /// Caches a row read while the change count was `seen`, unless a change came since.
+    fn insert_if_unchanged(&self, id: &str, value: Arc<V>, seen: u64) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        // Under the write lock: a `remove` either ran before this check (the count moved)
+        // or runs after the insert (and removes it).
+        if self.changes.load(Ordering::SeqCst) == seen {
+            map.insert(id.to_owned(), value);
+        }
+    }
+
+    /// Caches a row just written (a new pool): nothing older can exist.
+    fn insert(&self, id: &str, value: Arc<V>) {
+        self.map
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), value);
+    }
+
+    /// Drops a row that changed in the database; the next read loads it again.
+    fn remove(&self, id: &str) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        map.remove(id);
+    }
+
+    /// Drops every row `gone` picks (the clients of a deleted pool), as [`Self::remove`]
+    /// drops one.
+    fn remove_where(&self, gone: impl Fn(&V) -> bool) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        map.retain(|_, v| !gone(v));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_from_before_a_change_is_not_cached_after_it() {
+        let cache = ReadThrough::<&str>::default();
+        // A request reads the row...
+        let seen = cache.changes();
+        // ...a change is written and drops the entry meanwhile...
+        cache.remove("pool");
+        // ...then the first request finishes with the old row: it must not be cached.
+        cache.insert_if_unchanged("pool", Arc::new("old settings"), seen);
+        assert!(cache.get("pool").is_none());
+
+        // A read with no change in between is cached.
+        let seen = cache.changes();
+        cache.insert_if_unchanged("pool", Arc::new("new settings"), seen);
+        assert_eq!(cache.get("pool").as_deref(), Some(&"new settings"));
+        cache.remove("pool");
+        assert!(cache.get("pool").is_none());
     }
 }

@@ -164,16 +164,16 @@ impl PoolKey {
             return Err(TokenError::BadSignature);
         }
         let sig = util::b64url_decode(s).ok_or(TokenError::Malformed)?;
-        let signed_len = h.len() + 1 + c.len();
+        // `header.claims`: the token up to its second dot (both parts came from `split`).
+        let signed = token
+            .as_bytes()
+            .get(..h.len() + 1 + c.len())
+            .ok_or(TokenError::Malformed)?;
         RsaPublicKeyComponents {
             n: &self.n,
             e: &self.e,
         }
-        .verify(
-            &signature::RSA_PKCS1_2048_8192_SHA256,
-            &token.as_bytes()[..signed_len],
-            &sig,
-        )
+        .verify(&signature::RSA_PKCS1_2048_8192_SHA256, signed, &sig)
         .map_err(|_| TokenError::BadSignature)?;
         util::b64url_decode(c)
             .and_then(|b| serde_json::from_slice(&b).ok())

@@ -1,6 +1,6 @@
 //! Small helpers: randomness, identifiers, clocks, encodings.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
@@ -78,10 +78,31 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// Milliseconds since the Unix epoch, now.
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    ms_since_epoch(SystemTime::now())
+}
+
+/// Milliseconds since the Unix epoch of `t`: 0 before the epoch, `i64::MAX` for a clock
+/// so far ahead that it does not fit (an `as` cast would wrap it to a date in the past).
+fn ms_since_epoch(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).map(duration_ms).unwrap_or(0)
+}
+
+/// A duration in whole milliseconds, `i64::MAX` when it does not fit. Durations come
+/// from configuration ([`crate::Limits`], token validities) and may be as large as
+/// `Duration::MAX`; add them to instants with `saturating_add`.
+pub(crate) fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The instant `d` from now, for in-memory expiries. A configured duration too large
+/// for the monotonic clock (`Instant + Duration` would panic) becomes a century, which
+/// outlives any server run.
+pub(crate) fn instant_after(d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(CENTURY))
+        .unwrap_or(now)
 }
 
 /// Seconds since the Unix epoch, now.
@@ -168,6 +189,31 @@ mod tests {
             assert_eq!(c.len(), 6);
             assert!(c.bytes().all(|b| b.is_ascii_digit()));
         }
+    }
+
+    #[test]
+    fn a_clock_beyond_the_i64_range_saturates_instead_of_wrapping() {
+        // The largest time Linux can represent: i64::MAX seconds, whose milliseconds do
+        // not fit in i64 (`as i64` turned them into a negative number).
+        if let Some(far) = UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64)) {
+            assert_eq!(ms_since_epoch(far), i64::MAX);
+        }
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(ms_since_epoch(before), 0);
+        assert_eq!(
+            ms_since_epoch(UNIX_EPOCH + Duration::from_millis(1_500)),
+            1_500
+        );
+    }
+
+    #[test]
+    fn huge_durations_saturate() {
+        assert_eq!(duration_ms(Duration::MAX), i64::MAX);
+        assert_eq!(duration_ms(Duration::from_secs(2)), 2_000);
+        // `Instant::now() + Duration::MAX` panics; this does not, and lies ahead.
+        assert!(instant_after(Duration::MAX) > Instant::now());
+        let soon = instant_after(Duration::from_secs(60));
+        assert!(soon > Instant::now() && soon <= Instant::now() + Duration::from_secs(60));
     }
 
     #[test]

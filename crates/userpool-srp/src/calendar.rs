@@ -15,31 +15,45 @@ pub const MONTHS: [&str; 12] = [
 pub const SECS_PER_DAY: i64 = 86_400;
 
 /// Days since 1970-01-01 to (year, month 1..=12, day 1..=31) (Howard Hinnant's
-/// `civil_from_days`).
+/// `civil_from_days`). Any `i64` is a day: the sums run in `i128`, where the shift to
+/// 0000-03-01 cannot overflow even for `i64::MAX`.
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
+    let z = i128::from(days) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    // Both fit: the day is 1..=31 and the month 1..=12 by construction.
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    // The day is 1..=31 and the month 1..=12 by construction.
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    // At most |days| / 365 + 1 in magnitude: fits in i64.
+    let year = yoe + era * 400 + i128::from(month <= 2);
+    let year = i64::try_from(year).unwrap_or(if year < 0 { i64::MIN } else { i64::MAX });
     (year, month, day)
 }
 
 /// (year, month 1..=12, day) to days since 1970-01-01. The date is not checked: use
-/// [`is_valid_date`] first where it comes from outside.
+/// [`is_valid_date`] first where it comes from outside. Saturates at the `i64` range for
+/// years too far out to count their days in it (beyond about ±2.5·10¹⁶); see
+/// [`checked_days_from_civil`].
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
+    checked_days_from_civil(year, month, day).unwrap_or(if year < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// [`days_from_civil`], or `None` when the day count does not fit in `i64`.
+pub fn checked_days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
+    let y = if month <= 2 {
+        year.checked_sub(1)?
+    } else {
+        year
+    };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
-    let mp = i64::from((month + 9) % 12);
+    let mp = i64::from(month.wrapping_add(9) % 12);
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    era.checked_mul(146_097)?.checked_add(doe - 719_468)
 }
 
 /// True for a Gregorian leap year.
@@ -111,7 +125,7 @@ impl CivilTime {
         {
             return None;
         }
-        let days = days_from_civil(self.year, self.month, self.day);
+        let days = checked_days_from_civil(self.year, self.month, self.day)?;
         let second_of_day = i64::from(self.hour * 3600 + self.minute * 60 + self.second);
         days.checked_mul(SECS_PER_DAY)?.checked_add(second_of_day)
     }
@@ -173,6 +187,38 @@ mod tests {
         assert_eq!(days_in_month(2000, 2), 29);
         assert_eq!(days_in_month(1900, 2), 28);
         assert_eq!(days_in_month(2026, 0), 0);
+    }
+
+    #[test]
+    fn years_beyond_the_i64_day_count_have_no_unix_time() {
+        // Their day count overflowed i64 (`era * 146_097`, `year - 1`): a panic with
+        // overflow checks, a wrong instant without.
+        let mut t = CivilTime::from_unix(0);
+        for year in [i64::MAX, i64::MIN, i64::MAX / 300, i64::MIN / 300] {
+            for month in [1, 2, 3, 12] {
+                t.year = year;
+                t.month = month;
+                assert_eq!(t.to_unix(), None, "{year}-{month}");
+            }
+        }
+        assert_eq!(checked_days_from_civil(i64::MIN, 1, 1), None);
+        assert_eq!(days_from_civil(i64::MAX, 3, 1), i64::MAX);
+        assert_eq!(days_from_civil(i64::MIN, 3, 1), i64::MIN);
+        assert_eq!(checked_days_from_civil(1970, 1, 1), Some(0));
+    }
+
+    #[test]
+    fn every_day_count_has_a_date() {
+        // `days + 719_468` overflowed for the largest counts.
+        for days in [i64::MAX, i64::MAX - 719_468, i64::MIN, 0] {
+            let (_, month, day) = civil_from_days(days);
+            assert!(
+                (1..=12).contains(&month) && (1..=31).contains(&day),
+                "{days}"
+            );
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 
     #[test]

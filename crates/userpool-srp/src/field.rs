@@ -110,15 +110,15 @@ static CONSTS: OnceLock<Consts> = OnceLock::new();
 /// The group constants (computed on first use).
 pub(crate) fn consts() -> &'static Consts {
     CONSTS.get_or_init(|| {
-        // N is a fixed, odd, non-zero constant: these unwraps cannot fail.
-        let odd = Odd::new(N_UINT).unwrap();
+        // N is a fixed, odd, non-zero constant: neither check can fail.
+        let odd = Odd::new(N_UINT).expect("N, the RFC 3526 prime, is odd");
         let params = FixedMontyParams::new_vartime(odd);
         let r2 = fe_from_uint(params.r2());
         let one = fe_from_uint(params.one());
         Consts {
             r2,
             one,
-            n_nz: NonZero::new(N_UINT).unwrap(),
+            n_nz: NonZero::new(N_UINT).expect("N, the RFC 3526 prime, is not zero"),
         }
     })
 }

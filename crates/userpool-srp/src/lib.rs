@@ -101,7 +101,7 @@
 //! The cost is three (client) or three-and-a-bit (server) 3072-bit exponentiations.
 //! Montgomery arithmetic is specialised for N; `g^e` uses cheap modular doublings for
 //! g = 2, and `g^x` (256-bit x) a fixed-base table of 360 KiB that is built once per
-//! process, on the second use or by [`precompute`] (about 3 ms). See `benches/srp.rs`.
+//! process, on the second use or by [`precompute`] (about 3 ms). See `bench/benches/srp.rs` in the workspace.
 
 #![warn(missing_docs)]
 

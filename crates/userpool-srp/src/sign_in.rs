@@ -1,7 +1,8 @@
 //! The client's half of a USER_SRP_AUTH sign-in, without the transport: what to send with
 //! `InitiateAuth` (`SRP_A`) and the `PASSWORD_VERIFIER` answer computed from the challenge
-//! parameters. Tests, benchmarks and load generators call the two Cognito operations their
-//! own way (an AWS SDK, raw JSON) and share this sequence.
+//! parameters. The facade, the tests, the benchmarks and the load generator call the two
+//! Cognito operations their own way (a `Transport`, an AWS SDK, raw JSON) and share this
+//! sequence.
 
 use crate::{PasswordClaimRequest, SrpClient, SrpError, pool_name};
 

@@ -18,6 +18,11 @@ use crate::{Batch, Storage, StorageError};
 /// when it is dropped.
 type Map = BTreeMap<String, Zeroizing<String>>;
 
+/// The largest file the store reads or writes. Tokens and a few cached answers take some
+/// kilobytes; a larger file is not one this store wrote (a file from elsewhere, a sparse
+/// or damaged file), and reading it whole could exhaust memory: it is corrupt.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// How long an operation waits for the lock by default.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -70,8 +75,10 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 ///   whitespace. Only `set` and `set_many` create the directory and the file; a read
 ///   creates at most the lock file, and only in an existing directory.
 /// - A file that is not a JSON object of string values (truncated or invalid JSON, an
-///   array, a number as a value, not UTF-8…) is **corrupt**: `get` and every write fail
-///   with [`StorageError::Corrupt`], so a write never replaces data it could not read.
+///   array, a number as a value, not UTF-8…), or that is larger than 16 MiB, is
+///   **corrupt**: `get` and every write fail with [`StorageError::Corrupt`], so a write
+///   never replaces data it could not read. A write that would make the file larger than
+///   that fails with [`StorageError::Io`] (`FileTooLarge`) and changes nothing.
 ///   [`clear`](Storage::clear) is the way out: it renames the damaged file to
 ///   `<path>.corrupt-<unix-seconds>` (kept for inspection; add `-<n>` if that exists) and
 ///   leaves an empty store. The client treats `Corrupt` as "signed out" and calls `clear`.
@@ -452,14 +459,22 @@ impl Inner {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Contents::Map(Map::new())),
             Err(e) => return Err(self.io(&self.path, e)),
         };
-        // Sized up front so that the buffer holding tokens is not reallocated (leaving
-        // unwiped copies behind).
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut bytes = Zeroizing::new(Vec::with_capacity(
-            usize::try_from(len).unwrap_or(0).saturating_add(1),
-        ));
-        file.read_to_end(&mut bytes)
+        if len > MAX_FILE_BYTES {
+            return Ok(Contents::Corrupt(too_large(len)));
+        }
+        // Sized up front so that the buffer holding tokens is not reallocated (leaving
+        // unwiped copies behind). At most MAX_FILE_BYTES + 1, so the cast cannot truncate.
+        let mut bytes = Zeroizing::new(Vec::with_capacity(len as usize + 1));
+        // The length can change after `metadata` (a writer that ignores the lock): read at
+        // most one byte more than the bound, to tell a file that grew past it.
+        (&mut file)
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| self.io(&self.path, e))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Ok(Contents::Corrupt(too_large(bytes.len() as u64)));
+        }
         Ok(parse(&bytes))
     }
 
@@ -467,6 +482,19 @@ impl Inner {
         let view: BTreeMap<&str, &str> =
             map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let bytes = serialize(&view).map_err(|e| self.io(&self.path, e))?;
+        // Never write what `read_map` would then call corrupt: that would lose it all.
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(self.io(
+                &self.path,
+                io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    format!(
+                        "the token store would grow to {} bytes, above its limit of {MAX_FILE_BYTES}",
+                        bytes.len()
+                    ),
+                ),
+            ));
+        }
 
         let dir = self.dir();
         let (tmp_path, mut tmp) = self.create_temp(dir)?;
@@ -569,6 +597,10 @@ impl Inner {
         self.sync_dir();
         Ok(())
     }
+}
+
+fn too_large(len: u64) -> String {
+    format!("the file has {len} bytes, more than the {MAX_FILE_BYTES} a token store holds")
 }
 
 /// Parses the file's bytes. Reasons never include a stored value.

@@ -328,6 +328,58 @@ async fn wrong_value_types_are_corrupt() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_huge_file_is_corrupt_and_is_not_read_into_memory() -> TestResult {
+    // A sparse 1 TiB file costs no disk. The store sized its buffer from the file's length
+    // and read it whole: the allocation failed and aborted the process.
+    let dir = TempDir::new();
+    fs::File::create(dir.file())?.set_len(1 << 40)?;
+    let store = FileStore::new(dir.file());
+    let err = store.get("a").await.expect_err("get on a 1 TiB file");
+    match &err {
+        StorageError::Corrupt { reason, .. } => {
+            assert!(reason.contains("1099511627776 bytes"), "{reason}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    let err = store
+        .set("a", "1")
+        .await
+        .expect_err("write on a 1 TiB file");
+    assert!(err.is_corrupt(), "{err:?}");
+    assert_eq!(fs::metadata(dir.file())?.len(), 1 << 40, "left as it was");
+    // clear() sets it aside like any corrupt file.
+    store.clear().await?;
+    assert!(!dir.file().exists());
+    assert_eq!(store.get("a").await?, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_write_beyond_the_size_bound_fails_and_changes_nothing() -> TestResult {
+    // Written, such a file would read back as corrupt: everything in it would be lost.
+    let dir = TempDir::new();
+    let store = FileStore::new(dir.file());
+    store.set("kept", "1").await?;
+    let before = fs::read(dir.file())?;
+    let big = "x".repeat(16 * 1024 * 1024);
+    let err = store.set("big", &big).await.expect_err("a 16 MiB value");
+    match &err {
+        StorageError::Io { source, .. } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::FileTooLarge, "{source}");
+        }
+        other => panic!("expected Io, got {other:?}"),
+    }
+    assert_eq!(fs::read(dir.file())?, before, "the file is untouched");
+    assert_eq!(store.get("kept").await?.as_deref(), Some("1"));
+    assert_eq!(store.get("big").await?, None);
+    // Just below the bound is fine.
+    let fits = "y".repeat(16 * 1024 * 1024 - 64);
+    store.set("fits", &fits).await?;
+    assert_eq!(store.get("fits").await?.map(|v| v.len()), Some(fits.len()));
+    Ok(())
+}
+
+#[tokio::test]
 async fn clearing_corrupt_files_twice_keeps_both_copies() -> TestResult {
     let dir = TempDir::new();
     let store = FileStore::new(dir.file());

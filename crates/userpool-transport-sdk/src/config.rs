@@ -301,7 +301,10 @@ impl SdkTransport {
             let result = work.await;
             match &result {
                 Ok(_) => tracing::debug!("done"),
-                Err(error) => tracing::debug!(%error, "failed"),
+                // With its causes, or a refused connection reads as "could not connect"
+                // alone. Safe to log: `map_sdk_error` keeps as a source only SDK errors
+                // that hold neither the request nor the answer.
+                Err(error) => tracing::debug!(error = %error.chain(), "failed"),
             }
             result
         }

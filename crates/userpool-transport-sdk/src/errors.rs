@@ -1,5 +1,9 @@
 //! Cognito's answers as domain errors: exceptions by name, network failures, unreadable
 //! answers. Nothing of a request or of an answer's body goes into a message.
+//!
+//! A message says what failed; the cause ("Connection refused (os error 111)") is left to
+//! the `source()` chain, never repeated in the message, so that a reporter that prints the
+//! chain shows each text once.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
@@ -10,7 +14,7 @@ use userpool_types::Error;
 
 /// Maps an SDK failure to the domain error. Nothing of the request or of the answer's
 /// body goes into the message; the SDK error is kept as `source()` only when it carries
-/// no HTTP body.
+/// no HTTP body, otherwise only the text of its innermost cause is (as [`RootCause`]).
 pub(crate) fn map_sdk_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
@@ -50,20 +54,15 @@ where
             } else {
                 "the request failed before an answer came"
             };
-            let cause = root_cause(&error);
-            Error::network(
-                format!("{operation}: {what} ({cause})"),
-                Some(Arc::new(error)),
-            )
+            Error::network(format!("{operation}: {what}"), Some(Arc::new(error)))
         }
         SdkError::ResponseError(ref response) => {
             let status = response.raw().status().as_u16();
             let io_failure = chain(&error).any(|e| e.is::<std::io::Error>());
             if io_failure {
-                let cause = root_cause(&error);
                 Error::network(
-                    format!("{operation}: the answer could not be read ({cause})"),
-                    None,
+                    format!("{operation}: the answer could not be read"),
+                    Some(RootCause::of(&error)),
                 )
             } else {
                 unreadable_answer(operation, status, response.raw())
@@ -77,8 +76,8 @@ where
         },
         // A variant of a later SDK version: it may hold the answer, so it is not kept.
         other => Error::network(
-            format!("{operation}: the SDK failed ({})", root_cause(&other)),
-            None,
+            format!("{operation}: the SDK failed"),
+            Some(RootCause::of(&other)),
         ),
     }
 }
@@ -121,6 +120,25 @@ fn chain<'a>(
         e.source()
     })
 }
+
+/// The innermost cause of an SDK error, by its text alone: the source of an error whose
+/// SDK error cannot be kept because it holds the HTTP answer (and so perhaps its body).
+#[derive(Debug)]
+struct RootCause(String);
+
+impl RootCause {
+    fn of(error: &(dyn StdError + 'static)) -> Arc<Self> {
+        Arc::new(Self(root_cause(error)))
+    }
+}
+
+impl std::fmt::Display for RootCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for RootCause {}
 
 /// The innermost cause's message ("Connection refused (os error 111)").
 fn root_cause(error: &(dyn StdError + 'static)) -> String {

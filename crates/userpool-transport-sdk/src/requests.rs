@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
-    CodeDeliveryDetailsType,
+    CodeDeliveryDetailsType, EmailMfaSettingsType, SmsMfaSettingsType,
+    SoftwareTokenMfaSettingsType, VerifySoftwareTokenResponseType,
 };
 use userpool_transport::{
-    AuthOutcome, AuthTokens, Challenge, ChallengeRequest, ChallengeResponse, ClientMetadata,
-    InitiateAuth, SignUpRequest, Transport,
+    AssociatedSoftwareToken, AuthOutcome, AuthTokens, Challenge, ChallengeRequest,
+    ChallengeResponse, ClientMetadata, InitiateAuth, SignUpRequest, SoftwareTokenAuth, Transport,
 };
 use userpool_types::{
     AttributeName, Attributes, ClientId, Code, CodeDeliveryDetails, DeliveryMedium, Error,
-    Password, SecretString, SignUpResult, User, Username,
+    MfaPreference, MfaPreferenceUpdate, Password, SecretString, SignUpResult, User, Username,
 };
 
 use crate::SdkTransport;
@@ -49,13 +50,13 @@ fn attribute_list(attributes: &Attributes) -> Result<Vec<AttributeType>, Error> 
 }
 
 fn delivery(details: &CodeDeliveryDetailsType) -> CodeDeliveryDetails {
-    CodeDeliveryDetails {
-        destination: details.destination().map(str::to_owned),
-        medium: details
-            .delivery_medium()
-            .map(|m| DeliveryMedium::from_name(m.as_str())),
-        attribute_name: details.attribute_name().map(str::to_owned),
-    }
+    let mut delivery = CodeDeliveryDetails::new();
+    delivery.destination = details.destination().map(str::to_owned);
+    delivery.medium = details
+        .delivery_medium()
+        .map(|m| DeliveryMedium::from_name(m.as_str()));
+    delivery.attribute_name = details.attribute_name().map(str::to_owned);
+    delivery
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
@@ -67,12 +68,10 @@ fn tokens(operation: &'static str, result: &AuthenticationResultType) -> Result<
         .ok_or_else(|| malformed(operation, "AuthenticationResult without AccessToken"))?;
     let id = non_empty(result.id_token())
         .ok_or_else(|| malformed(operation, "AuthenticationResult without IdToken"))?;
-    Ok(AuthTokens {
-        id_token: SecretString::new(id),
-        access_token: SecretString::new(access),
-        refresh_token: non_empty(result.refresh_token()).map(SecretString::new),
-        expires_in: (result.expires_in() > 0).then(|| i64::from(result.expires_in())),
-    })
+    let mut tokens = AuthTokens::new(SecretString::new(id), SecretString::new(access));
+    tokens.refresh_token = non_empty(result.refresh_token()).map(SecretString::new);
+    tokens.expires_in = (result.expires_in() > 0).then(|| i64::from(result.expires_in()));
+    Ok(tokens)
 }
 
 fn auth_answer(
@@ -91,13 +90,36 @@ fn auth_answer(
             "neither AuthenticationResult nor ChallengeName",
         ));
     };
-    Ok(AuthOutcome::Challenge(Challenge {
-        name: userpool_types::ChallengeName::from_name(name.as_str()),
-        session: non_empty(session).map(SecretString::new),
-        parameters: parameters
-            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default(),
-    }))
+    Ok(AuthOutcome::Challenge(
+        Challenge::new(userpool_types::ChallengeName::from_name(name.as_str()))
+            .with_session(non_empty(session).map(SecretString::new))
+            .with_parameters(
+                parameters
+                    .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            ),
+    ))
+}
+
+/// The access token or the session of a software-token call, as the SDK's two setters
+/// take them.
+fn software_token_auth(auth: &SoftwareTokenAuth) -> (Option<String>, Option<String>) {
+    match auth {
+        SoftwareTokenAuth::AccessToken(token) => (Some(token.expose().to_owned()), None),
+        SoftwareTokenAuth::Session(session) => (None, Some(session.expose().to_owned())),
+        // A kind of authorisation of a later vocabulary: sent as neither, so that
+        // Cognito refuses the call instead of this transport guessing.
+        _ => (None, None),
+    }
+}
+
+/// Cognito's `Enabled` and `PreferredMfa` for one method. The SDK's settings types hold
+/// `PreferredMfa` as a plain `bool`, so it is always sent: `Enabled` and `Disabled` go
+/// out as `PreferredMfa: false`. (The `userpool` facade turns `Enabled` into `Preferred`
+/// or `NotPreferred` from the user's current settings, so that it never clears a
+/// preference by accident.)
+fn mfa_flags(preference: MfaPreference) -> (Option<bool>, Option<bool>) {
+    (Some(preference.enabled()), preference.preferred_mfa())
 }
 
 /// Adds `SECRET_HASH` when the app client has a secret.
@@ -144,11 +166,9 @@ impl Transport for SdkTransport {
             if out.user_sub().is_empty() {
                 return Err(malformed(OP, "no UserSub"));
             }
-            Ok(SignUpResult {
-                user_confirmed: out.user_confirmed(),
-                user_sub: out.user_sub().to_owned(),
-                code_delivery: out.code_delivery_details().map(delivery),
-            })
+            let mut result = SignUpResult::new(out.user_sub(), out.user_confirmed());
+            result.code_delivery = out.code_delivery_details().map(delivery);
+            Ok(result)
         })
         .await
     }
@@ -329,8 +349,18 @@ impl Transport for SdkTransport {
                         code.expose().to_owned(),
                     );
                 }
+                ChallengeResponse::EmailOtp { code } => {
+                    responses.insert("EMAIL_OTP_CODE".to_owned(), code.expose().to_owned());
+                }
                 ChallengeResponse::SelectMfaType { answer } => {
                     responses.insert("ANSWER".to_owned(), answer.clone());
+                }
+                ChallengeResponse::MfaSetup { email } => {
+                    // An authenticator app needs nothing but the session VerifySoftwareToken
+                    // answered; email codes need the address.
+                    if let Some(email) = email {
+                        responses.insert("EMAIL".to_owned(), email.clone());
+                    }
                 }
                 ChallengeResponse::Custom { answer } => {
                     responses.insert("ANSWER".to_owned(), answer.expose().to_owned());
@@ -583,6 +613,102 @@ impl Transport for SdkTransport {
             self.client
                 .delete_user()
                 .access_token(access_token.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn associate_software_token(
+        &self,
+        auth: SoftwareTokenAuth,
+    ) -> Result<AssociatedSoftwareToken, Error> {
+        const OP: &str = "AssociateSoftwareToken";
+        self.call(OP, async {
+            let (access_token, session) = software_token_auth(&auth);
+            let out = self
+                .client
+                .associate_software_token()
+                .set_access_token(access_token)
+                .set_session(session)
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            let secret = non_empty(out.secret_code())
+                .ok_or_else(|| malformed(OP, "the answer has no SecretCode"))?;
+            Ok(AssociatedSoftwareToken::new(SecretString::new(secret))
+                .with_session(non_empty(out.session()).map(SecretString::new)))
+        })
+        .await
+    }
+
+    async fn verify_software_token(
+        &self,
+        auth: SoftwareTokenAuth,
+        code: Code,
+        friendly_device_name: Option<String>,
+    ) -> Result<Option<SecretString>, Error> {
+        const OP: &str = "VerifySoftwareToken";
+        self.call(OP, async {
+            let (access_token, session) = software_token_auth(&auth);
+            let out = self
+                .client
+                .verify_software_token()
+                .set_access_token(access_token)
+                .set_session(session)
+                .user_code(code.expose())
+                .set_friendly_device_name(friendly_device_name.filter(|n| !n.is_empty()))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            // Cognito answers a wrong code with an exception; a `Status` of `ERROR` is
+            // read the same way, so that `Ok` always means "verified".
+            if matches!(out.status(), Some(VerifySoftwareTokenResponseType::Error)) {
+                return Err(Error::EnableSoftwareTokenMfa {
+                    message: "VerifySoftwareToken answered the status ERROR".into(),
+                });
+            }
+            Ok(non_empty(out.session()).map(SecretString::new))
+        })
+        .await
+    }
+
+    async fn set_user_mfa_preference(
+        &self,
+        access_token: SecretString,
+        update: MfaPreferenceUpdate,
+    ) -> Result<(), Error> {
+        const OP: &str = "SetUserMFAPreference";
+        self.call(OP, async {
+            let sms = update.sms.map(|p| {
+                let (enabled, preferred) = mfa_flags(p);
+                SmsMfaSettingsType::builder()
+                    .set_enabled(enabled)
+                    .set_preferred_mfa(preferred)
+                    .build()
+            });
+            let totp = update.totp.map(|p| {
+                let (enabled, preferred) = mfa_flags(p);
+                SoftwareTokenMfaSettingsType::builder()
+                    .set_enabled(enabled)
+                    .set_preferred_mfa(preferred)
+                    .build()
+            });
+            let email = update.email.map(|p| {
+                let (enabled, preferred) = mfa_flags(p);
+                EmailMfaSettingsType::builder()
+                    .set_enabled(enabled)
+                    .set_preferred_mfa(preferred)
+                    .build()
+            });
+            self.client
+                .set_user_mfa_preference()
+                .access_token(access_token.expose())
+                .set_sms_mfa_settings(sms)
+                .set_software_token_mfa_settings(totp)
+                .set_email_mfa_settings(email)
                 .send()
                 .await
                 .map_err(|e| map_sdk_error(OP, e))?;

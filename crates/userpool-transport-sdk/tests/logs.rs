@@ -8,7 +8,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use userpool_transport::{InitiateAuth, Transport};
-use userpool_types::{Password, SecretString};
+use userpool_transport_sdk::SdkTransport;
+use userpool_types::{ClientSecret, Password, SecretString};
 
 use common::*;
 
@@ -67,6 +68,24 @@ async fn debug_logs_never_show_secrets() {
     let _ = t.initiate_auth(request(), no_metadata()).await;
     let _ = t.get_user(SecretString::from(ACCESS_TOKEN)).await;
     let _ = t.revoke_token(SecretString::from(REFRESH_TOKEN)).await;
+    // And one against a port nobody listens on: the error's message says what failed and
+    // leaves why to its source, so only a line that logs the chain names the cause.
+    let refused_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let refused = SdkTransport::builder()
+        .client_id(client_id())
+        .client_secret(Some(ClientSecret::from(SECRET)))
+        .region("eu-west-1")
+        .endpoint(format!("http://127.0.0.1:{refused_port}"))
+        .build()
+        .unwrap();
+    let error = refused
+        .initiate_auth(request(), no_metadata())
+        .await
+        .unwrap_err();
+    assert!(!error.to_string().contains("refused"), "{error}");
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -75,6 +94,14 @@ async fn debug_logs_never_show_secrets() {
     );
     assert!(text.contains("cognito{operation=\"GetUser\"}"), "{text}");
     assert!(text.contains("NotAuthorizedException"), "{text}");
+    let failed = text
+        .lines()
+        .find(|l| l.contains(&format!("failed error={error}")))
+        .unwrap_or_else(|| panic!("no line for the refused call:\n{text}"));
+    assert!(
+        failed.to_lowercase().contains("refused"),
+        "the cause is not logged: {failed}"
+    );
     for secret in [
         SECRET,
         PASSWORD,

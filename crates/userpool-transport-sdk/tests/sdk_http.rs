@@ -146,14 +146,15 @@ async fn secret_hash_on_every_call_that_needs_it() {
             )
             .await;
         let _ = t
-            .respond_to_auth_challenge(ChallengeRequest {
-                session: Some(SecretString::from("sess")),
-                username: user("uid-for-srp"),
-                response: ChallengeResponse::SoftwareTokenMfa {
-                    code: Code::from("000111"),
-                },
-                client_metadata: no_metadata(),
-            })
+            .respond_to_auth_challenge(
+                ChallengeRequest::new(
+                    user("uid-for-srp"),
+                    ChallengeResponse::SoftwareTokenMfa {
+                        code: Code::from("000111"),
+                    },
+                )
+                .with_session(Some(SecretString::from("sess"))),
+            )
             .await;
         let _ = t.revoke_token(SecretString::from(REFRESH_TOKEN)).await;
 
@@ -402,17 +403,18 @@ async fn password_verifier_and_new_password_responses() {
     .await;
     let t = transport(&server, Some(SECRET));
     let answer = t
-        .respond_to_auth_challenge(ChallengeRequest {
-            session: Some(SecretString::from("session-1")),
-            username: user("alice"),
-            response: ChallengeResponse::PasswordVerifier {
-                secret_block: "0b7b2a5e-6c63-4b4b-9c84-3f4f6f1a2b3c".into(),
-                timestamp: "Tue Nov 3 12:34:56 UTC 2026".into(),
-                signature: SecretString::from("c2lnbmF0dXJl"),
-                device_key: Some("dk".into()),
-            },
-            client_metadata: no_metadata(),
-        })
+        .respond_to_auth_challenge(
+            ChallengeRequest::new(
+                user("alice"),
+                ChallengeResponse::PasswordVerifier {
+                    secret_block: "0b7b2a5e-6c63-4b4b-9c84-3f4f6f1a2b3c".into(),
+                    timestamp: "Tue Nov 3 12:34:56 UTC 2026".into(),
+                    signature: SecretString::from("c2lnbmF0dXJl"),
+                    device_key: Some("dk".into()),
+                },
+            )
+            .with_session(Some(SecretString::from("session-1"))),
+        )
         .await
         .unwrap();
     let AuthOutcome::Challenge(challenge) = answer else {
@@ -433,16 +435,20 @@ async fn password_verifier_and_new_password_responses() {
     assert_eq!(responses["SECRET_HASH"], expected_hash("alice"));
 
     let answer = t
-        .respond_to_auth_challenge(ChallengeRequest {
-            session: challenge.session,
-            username: user("alice"),
-            response: ChallengeResponse::NewPassword {
-                new_password: Password::from(PASSWORD),
-                attributes: Attributes::try_from([("given_name", "Alice"), ("custom:team", "t")])
+        .respond_to_auth_challenge(
+            ChallengeRequest::new(
+                user("alice"),
+                ChallengeResponse::NewPassword {
+                    new_password: Password::from(PASSWORD),
+                    attributes: Attributes::try_from([
+                        ("given_name", "Alice"),
+                        ("custom:team", "t"),
+                    ])
                     .unwrap(),
-            },
-            client_metadata: no_metadata(),
-        })
+                },
+            )
+            .with_session(challenge.session),
+        )
         .await
         .unwrap();
     assert!(matches!(answer, AuthOutcome::Tokens(_)));
@@ -947,11 +953,22 @@ async fn missing_fields_are_malformed() {
     );
 }
 
+/// The messages of an error's sources, outermost first.
+fn source_chain(error: &Error) -> Vec<String> {
+    std::iter::successors(std::error::Error::source(error), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
 #[tokio::test]
 async fn hang_up_is_a_network_error() {
     let (error, requests) = sign_in_error(vec![Reply::HangUp]).await;
     assert!(matches!(error, Error::Network { .. }), "{error:?}");
     assert!(std::error::Error::source(&error).is_some());
+    // The message says what failed, the source chain why; no text is in both.
+    for cause in source_chain(&error) {
+        assert!(!error.to_string().contains(&cause), "{error} / {cause}");
+    }
     assert!(error.is_retryable());
     assert_eq!(requests, 1, "one attempt: the facade retries");
 }
@@ -982,7 +999,19 @@ async fn connection_refused_is_a_network_error() {
         Error::Network { reason, source } => {
             assert!(source.is_some());
             assert!(reason.starts_with("InitiateAuth: "), "{reason}");
-            assert!(reason.to_lowercase().contains("refused"), "{reason}");
+            // The cause is in the source chain, and only there.
+            let causes = source_chain(&error);
+            assert!(
+                causes.iter().any(|c| c.to_lowercase().contains("refused")),
+                "{causes:?}"
+            );
+            assert!(!reason.to_lowercase().contains("refused"), "{reason}");
+            for cause in &causes {
+                assert!(
+                    !error.to_string().contains(cause.as_str()),
+                    "{error} / {cause}"
+                );
+            }
         }
         other => panic!("expected Network, got {other:?}"),
     }

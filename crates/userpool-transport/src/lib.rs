@@ -28,15 +28,19 @@ use std::fmt;
 
 use async_trait::async_trait;
 use userpool_types::{
-    AttributeName, Attributes, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error, Password,
-    SecretString, SignUpResult, User, Username,
+    AttributeName, Attributes, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error,
+    MfaPreferenceUpdate, Password, SecretString, SignUpResult, User, Username,
 };
 
 /// Key–value pairs passed through to the pool's Lambda triggers.
 pub type ClientMetadata = BTreeMap<String, String>;
 
 /// A sign-up.
+///
+/// `#[non_exhaustive]`: Cognito's `SignUp` takes more than this version sends, and a field
+/// may be added. Build one with [`new`](Self::new) and the `with_*` setters.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SignUpRequest {
     /// The username.
     pub username: Username,
@@ -48,6 +52,38 @@ pub struct SignUpRequest {
     pub validation_data: Attributes,
     /// Metadata for triggers.
     pub client_metadata: ClientMetadata,
+}
+
+impl SignUpRequest {
+    /// A sign-up of `username` with `password`, with no attributes, validation data or
+    /// metadata.
+    pub fn new(username: Username, password: Password) -> Self {
+        Self {
+            username,
+            password,
+            attributes: Attributes::new(),
+            validation_data: Attributes::new(),
+            client_metadata: ClientMetadata::new(),
+        }
+    }
+
+    /// Sets the attributes.
+    pub fn with_attributes(mut self, attributes: Attributes) -> Self {
+        self.attributes = attributes;
+        self
+    }
+
+    /// Sets the validation data.
+    pub fn with_validation_data(mut self, validation_data: Attributes) -> Self {
+        self.validation_data = validation_data;
+        self
+    }
+
+    /// Sets the metadata for triggers.
+    pub fn with_client_metadata(mut self, client_metadata: ClientMetadata) -> Self {
+        self.client_metadata = client_metadata;
+        self
+    }
 }
 
 /// How a sign-in starts (`InitiateAuth`).
@@ -83,7 +119,11 @@ pub enum InitiateAuth {
 }
 
 /// An answer to a challenge (`RespondToAuthChallenge`).
+///
+/// `#[non_exhaustive]`, so that a field can be added; build one with [`new`](Self::new)
+/// and the `with_*` setters.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ChallengeRequest {
     /// The challenge's session, passed through.
     pub session: Option<SecretString>,
@@ -93,6 +133,30 @@ pub struct ChallengeRequest {
     pub response: ChallengeResponse,
     /// Metadata for triggers.
     pub client_metadata: ClientMetadata,
+}
+
+impl ChallengeRequest {
+    /// The answer `response` for user `username`, without a session or metadata.
+    pub fn new(username: Username, response: ChallengeResponse) -> Self {
+        Self {
+            session: None,
+            username,
+            response,
+            client_metadata: ClientMetadata::new(),
+        }
+    }
+
+    /// Sets the challenge's session (`None` leaves it out).
+    pub fn with_session(mut self, session: Option<SecretString>) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Sets the metadata for triggers.
+    pub fn with_client_metadata(mut self, client_metadata: ClientMetadata) -> Self {
+        self.client_metadata = client_metadata;
+        self
+    }
 }
 
 /// The answer to one kind of challenge.
@@ -128,10 +192,23 @@ pub enum ChallengeResponse {
         /// The code.
         code: Code,
     },
+    /// `EMAIL_OTP`.
+    EmailOtp {
+        /// The code.
+        code: Code,
+    },
     /// `SELECT_MFA_TYPE`.
     SelectMfaType {
-        /// `SMS_MFA` or `SOFTWARE_TOKEN_MFA`.
+        /// Cognito's name of the chosen method: `SMS_MFA`, `SOFTWARE_TOKEN_MFA` or
+        /// `EMAIL_OTP`.
         answer: String,
+    },
+    /// `MFA_SETUP`: after `VerifySoftwareToken` accepted a code (the request's session
+    /// is the one `VerifySoftwareToken` answered), or with the email address to send
+    /// codes to.
+    MfaSetup {
+        /// `EMAIL`: the address for email codes; `None` for an authenticator app.
+        email: Option<String>,
     },
     /// `CUSTOM_CHALLENGE`.
     Custom {
@@ -148,14 +225,21 @@ impl ChallengeResponse {
             Self::NewPassword { .. } => ChallengeName::NewPasswordRequired,
             Self::SmsMfa { .. } => ChallengeName::SmsMfa,
             Self::SoftwareTokenMfa { .. } => ChallengeName::SoftwareTokenMfa,
+            Self::EmailOtp { .. } => ChallengeName::EmailOtp,
             Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
+            Self::MfaSetup { .. } => ChallengeName::MfaSetup,
             Self::Custom { .. } => ChallengeName::CustomChallenge,
         }
     }
 }
 
 /// The tokens of a completed sign-in or refresh (`AuthenticationResult`), still encoded.
+///
+/// `#[non_exhaustive]`: Cognito's `AuthenticationResult` has more than this version reads
+/// (`TokenType`, `NewDeviceMetadata`). A transport builds one with [`new`](Self::new) and
+/// the `with_*` setters.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AuthTokens {
     /// The ID token.
     pub id_token: SecretString,
@@ -168,8 +252,36 @@ pub struct AuthTokens {
     pub expires_in: Option<i64>,
 }
 
+impl AuthTokens {
+    /// The ID and access tokens, without a refresh token or an expiry.
+    pub fn new(id_token: SecretString, access_token: SecretString) -> Self {
+        Self {
+            id_token,
+            access_token,
+            refresh_token: None,
+            expires_in: None,
+        }
+    }
+
+    /// Sets the refresh token.
+    pub fn with_refresh_token(mut self, refresh_token: SecretString) -> Self {
+        self.refresh_token = Some(refresh_token);
+        self
+    }
+
+    /// Sets the seconds until the access token expires.
+    pub fn with_expires_in(mut self, expires_in: i64) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+}
+
 /// A challenge the server answered with.
+///
+/// `#[non_exhaustive]`, so that a field can be added; a transport builds one with
+/// [`new`](Self::new) and the `with_*` setters.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Challenge {
     /// Which challenge.
     pub name: ChallengeName,
@@ -180,6 +292,35 @@ pub struct Challenge {
     pub parameters: BTreeMap<String, String>,
 }
 
+impl Challenge {
+    /// The challenge `name`, without a session or parameters.
+    pub fn new(name: ChallengeName) -> Self {
+        Self {
+            name,
+            session: None,
+            parameters: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the session to pass back (`None` leaves it out).
+    pub fn with_session(mut self, session: Option<SecretString>) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Sets all challenge parameters.
+    pub fn with_parameters(mut self, parameters: BTreeMap<String, String>) -> Self {
+        self.parameters = parameters;
+        self
+    }
+
+    /// Adds one challenge parameter.
+    pub fn with_parameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.insert(name.into(), value.into());
+        self
+    }
+}
+
 impl fmt::Debug for Challenge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Challenge")
@@ -187,6 +328,53 @@ impl fmt::Debug for Challenge {
             .field("session", &self.session)
             .field("parameters", &self.parameters.keys().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+/// What authorises `AssociateSoftwareToken` and `VerifySoftwareToken`: the signed-in
+/// user's access token, or the session of a sign-in's `MFA_SETUP` challenge.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SoftwareTokenAuth {
+    /// `AccessToken`: a signed-in user adds an authenticator app.
+    AccessToken(SecretString),
+    /// `Session`: a sign-in sets one up because the pool requires MFA.
+    Session(SecretString),
+}
+
+/// What `AssociateSoftwareToken` answers.
+///
+/// `#[non_exhaustive]`, so that a field can be added; a transport builds one with
+/// [`new`](Self::new) and [`with_session`](Self::with_session).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AssociatedSoftwareToken {
+    /// `SecretCode`: the shared secret (base32) for the authenticator app.
+    pub secret_code: SecretString,
+    /// `Session`: the session to verify the code with, when the call was made with one.
+    pub session: Option<SecretString>,
+}
+
+impl AssociatedSoftwareToken {
+    /// The secret `secret_code`, without a session.
+    pub fn new(secret_code: SecretString) -> Self {
+        Self {
+            secret_code,
+            session: None,
+        }
+    }
+
+    /// Sets the session (`None` leaves it out).
+    pub fn with_session(mut self, session: Option<SecretString>) -> Self {
+        self.session = session;
+        self
+    }
+}
+
+/// The answer of a method this transport does not implement (the default bodies).
+fn unsupported_by_default(operation: &str) -> Error {
+    Error::UnsupportedOperation {
+        message: format!("{operation} is not implemented by this transport"),
     }
 }
 
@@ -321,6 +509,49 @@ pub trait Transport: Send + Sync + fmt::Debug {
 
     /// `DeleteUser`.
     async fn delete_user(&self, access_token: SecretString) -> Result<(), Error>;
+
+    /// `AssociateSoftwareToken`: a new TOTP secret for the user, authorised by `auth`.
+    /// Takes no `SECRET_HASH`.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn associate_software_token(
+        &self,
+        auth: SoftwareTokenAuth,
+    ) -> Result<AssociatedSoftwareToken, Error> {
+        let _ = auth;
+        Err(unsupported_by_default("AssociateSoftwareToken"))
+    }
+
+    /// `VerifySoftwareToken`: checks a code of the authenticator app and, when it
+    /// matches, enables it. Answers the new `Session` when `auth` was a session. A
+    /// `Status` of `ERROR` is an error ([`Error::EnableSoftwareTokenMfa`]), never `Ok`.
+    /// Takes no `SECRET_HASH`.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn verify_software_token(
+        &self,
+        auth: SoftwareTokenAuth,
+        code: Code,
+        friendly_device_name: Option<String>,
+    ) -> Result<Option<SecretString>, Error> {
+        let _ = (auth, code, friendly_device_name);
+        Err(unsupported_by_default("VerifySoftwareToken"))
+    }
+
+    /// `SetUserMFAPreference`: the methods of `update` that are `Some` are sent
+    /// (`SMSMfaSettings`, `SoftwareTokenMfaSettings`, `EmailMfaSettings`), the others
+    /// are left out. The user's MFA settings are read with [`get_user`](Self::get_user)
+    /// ([`User::preferred_mfa`], [`User::mfa_methods`]).
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn set_user_mfa_preference(
+        &self,
+        access_token: SecretString,
+        update: MfaPreferenceUpdate,
+    ) -> Result<(), Error> {
+        let _ = (access_token, update);
+        Err(unsupported_by_default("SetUserMFAPreference"))
+    }
 }
 
 /// A shared transport is a transport: `Arc<dyn Transport>` and `Arc<YourTransport>` can be
@@ -445,5 +676,305 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
     }
     async fn delete_user(&self, access_token: SecretString) -> Result<(), Error> {
         (**self).delete_user(access_token).await
+    }
+    async fn associate_software_token(
+        &self,
+        auth: SoftwareTokenAuth,
+    ) -> Result<AssociatedSoftwareToken, Error> {
+        (**self).associate_software_token(auth).await
+    }
+    async fn verify_software_token(
+        &self,
+        auth: SoftwareTokenAuth,
+        code: Code,
+        friendly_device_name: Option<String>,
+    ) -> Result<Option<SecretString>, Error> {
+        (**self)
+            .verify_software_token(auth, code, friendly_device_name)
+            .await
+    }
+    async fn set_user_mfa_preference(
+        &self,
+        access_token: SecretString,
+        update: MfaPreferenceUpdate,
+    ) -> Result<(), Error> {
+        (**self).set_user_mfa_preference(access_token, update).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    /// A transport that writes only the methods without a default body. It must keep
+    /// compiling: an operation added to the trait later comes with a default body, so
+    /// that implementations outside this crate never break.
+    #[derive(Debug)]
+    struct RequiredOnly {
+        client_id: ClientId,
+    }
+
+    fn unsupported<T>() -> Result<T, Error> {
+        Err(Error::UnsupportedOperation {
+            message: "not implemented by this test transport".into(),
+        })
+    }
+
+    #[async_trait]
+    impl Transport for RequiredOnly {
+        fn client_id(&self) -> &ClientId {
+            &self.client_id
+        }
+        async fn sign_up(&self, _: SignUpRequest) -> Result<SignUpResult, Error> {
+            Ok(SignUpResult::new("sub-1", true))
+        }
+        async fn confirm_sign_up(
+            &self,
+            _: Username,
+            _: Code,
+            _: bool,
+            _: ClientMetadata,
+        ) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn resend_confirmation_code(
+            &self,
+            _: Username,
+            _: ClientMetadata,
+        ) -> Result<Option<CodeDeliveryDetails>, Error> {
+            unsupported()
+        }
+        async fn initiate_auth(
+            &self,
+            _: InitiateAuth,
+            _: ClientMetadata,
+        ) -> Result<AuthOutcome, Error> {
+            unsupported()
+        }
+        async fn respond_to_auth_challenge(
+            &self,
+            _: ChallengeRequest,
+        ) -> Result<AuthOutcome, Error> {
+            unsupported()
+        }
+        async fn change_password(
+            &self,
+            _: SecretString,
+            _: Password,
+            _: Password,
+        ) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn forgot_password(
+            &self,
+            _: Username,
+            _: ClientMetadata,
+        ) -> Result<Option<CodeDeliveryDetails>, Error> {
+            unsupported()
+        }
+        async fn confirm_forgot_password(
+            &self,
+            _: Username,
+            _: Code,
+            _: Password,
+            _: ClientMetadata,
+        ) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn get_user(&self, _: SecretString) -> Result<User, Error> {
+            unsupported()
+        }
+        async fn update_user_attributes(
+            &self,
+            _: SecretString,
+            _: Attributes,
+            _: ClientMetadata,
+        ) -> Result<Vec<CodeDeliveryDetails>, Error> {
+            unsupported()
+        }
+        async fn delete_user_attributes(
+            &self,
+            _: SecretString,
+            _: Vec<AttributeName>,
+        ) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn get_user_attribute_verification_code(
+            &self,
+            _: SecretString,
+            _: AttributeName,
+            _: ClientMetadata,
+        ) -> Result<Option<CodeDeliveryDetails>, Error> {
+            unsupported()
+        }
+        async fn verify_user_attribute(
+            &self,
+            _: SecretString,
+            _: AttributeName,
+            _: Code,
+        ) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn global_sign_out(&self, _: SecretString) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn revoke_token(&self, _: SecretString) -> Result<(), Error> {
+            unsupported()
+        }
+        async fn delete_user(&self, _: SecretString) -> Result<(), Error> {
+            unsupported()
+        }
+    }
+
+    /// Runs a future that never waits (every method above answers at once).
+    fn ready<T>(future: impl Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the test transport never waits"),
+        }
+    }
+
+    #[test]
+    fn a_transport_of_the_required_methods_only_works_through_the_trait() {
+        let transport: Arc<dyn Transport> = Arc::new(RequiredOnly {
+            client_id: ClientId::new("client-1").unwrap(),
+        });
+        // The defaulted method answers its documented default, also through `Arc<T>`.
+        assert!(!transport.has_client_secret());
+        assert!(!Arc::clone(&transport).has_client_secret());
+        assert_eq!(transport.client_id().as_str(), "client-1");
+        let request = SignUpRequest::new(
+            Username::new("ada").unwrap(),
+            Password::from("correct horse"),
+        );
+        let result = ready(transport.sign_up(request)).unwrap();
+        assert_eq!(result, SignUpResult::new("sub-1", true));
+        assert!(matches!(
+            ready(transport.get_user(SecretString::from("token"))),
+            Err(Error::UnsupportedOperation { .. })
+        ));
+        // The MFA calls were added later: their default bodies answer
+        // UnsupportedOperation, directly and through `Arc<T>`.
+        let shared = Arc::new(Arc::clone(&transport));
+        for t in [&transport, &*shared] {
+            let err = ready(t.associate_software_token(SoftwareTokenAuth::AccessToken(
+                SecretString::from("token"),
+            )))
+            .unwrap_err();
+            assert!(
+                matches!(&err, Error::UnsupportedOperation { message } if message.contains("AssociateSoftwareToken")),
+                "{err:?}"
+            );
+            let err = ready(t.verify_software_token(
+                SoftwareTokenAuth::Session(SecretString::from("session")),
+                Code::from("123456"),
+                None,
+            ))
+            .unwrap_err();
+            assert!(
+                matches!(&err, Error::UnsupportedOperation { message } if message.contains("VerifySoftwareToken")),
+                "{err:?}"
+            );
+            let err = ready(
+                t.set_user_mfa_preference(SecretString::from("token"), MfaPreferenceUpdate::new()),
+            )
+            .unwrap_err();
+            assert!(
+                matches!(&err, Error::UnsupportedOperation { message } if message.contains("SetUserMFAPreference")),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn constructors_fill_the_required_fields_and_setters_the_optional_ones() {
+        let username = Username::new("ada").unwrap();
+        let metadata = ClientMetadata::from([("k".to_owned(), "v".to_owned())]);
+        let attributes = Attributes::try_from([("email", "ada@example.com")]).unwrap();
+        let sign_up = SignUpRequest::new(username.clone(), Password::from("pw"))
+            .with_attributes(attributes.clone())
+            .with_validation_data(attributes.clone())
+            .with_client_metadata(metadata.clone());
+        assert_eq!(sign_up.username, username);
+        assert_eq!(sign_up.password.expose(), "pw");
+        assert_eq!(sign_up.attributes, attributes);
+        assert_eq!(sign_up.validation_data, attributes);
+        assert_eq!(sign_up.client_metadata, metadata);
+        let bare = SignUpRequest::new(username.clone(), Password::from("pw"));
+        assert!(bare.attributes.is_empty() && bare.validation_data.is_empty());
+        assert!(bare.client_metadata.is_empty());
+
+        let answer = ChallengeRequest::new(
+            username.clone(),
+            ChallengeResponse::SelectMfaType {
+                answer: "SMS_MFA".into(),
+            },
+        );
+        assert_eq!(answer.session, None);
+        assert!(answer.client_metadata.is_empty());
+        let answer = answer
+            .with_session(Some(SecretString::from("session")))
+            .with_client_metadata(metadata.clone());
+        assert_eq!(answer.session.as_ref().map(|s| s.expose()), Some("session"));
+        assert_eq!(answer.client_metadata, metadata);
+        assert_eq!(answer.response.challenge(), ChallengeName::SelectMfaType);
+
+        let tokens = AuthTokens::new(SecretString::from("id"), SecretString::from("access"));
+        assert_eq!(
+            (tokens.refresh_token.clone(), tokens.expires_in),
+            (None, None)
+        );
+        let tokens = tokens
+            .with_refresh_token(SecretString::from("refresh"))
+            .with_expires_in(3600);
+        assert_eq!(tokens.id_token.expose(), "id");
+        assert_eq!(tokens.access_token.expose(), "access");
+        assert_eq!(
+            tokens.refresh_token.as_ref().map(|t| t.expose()),
+            Some("refresh")
+        );
+        assert_eq!(tokens.expires_in, Some(3600));
+
+        let challenge = Challenge::new(ChallengeName::SmsMfa)
+            .with_session(Some(SecretString::from("s")))
+            .with_parameter("CODE_DELIVERY_DESTINATION", "+*******0000");
+        assert_eq!(challenge.name, ChallengeName::SmsMfa);
+        assert_eq!(challenge.session.as_ref().map(|s| s.expose()), Some("s"));
+        assert_eq!(
+            challenge
+                .parameters
+                .get("CODE_DELIVERY_DESTINATION")
+                .map(String::as_str),
+            Some("+*******0000")
+        );
+        let replaced = challenge.with_parameters(BTreeMap::new());
+        assert!(replaced.parameters.is_empty());
+        assert!(Challenge::new(ChallengeName::MfaSetup).session.is_none());
+
+        let associated = AssociatedSoftwareToken::new(SecretString::from("JBSWY3DP"));
+        assert_eq!(associated.session, None);
+        let associated = associated.with_session(Some(SecretString::from("s2")));
+        assert_eq!(associated.secret_code.expose(), "JBSWY3DP");
+        assert_eq!(associated.session.as_ref().map(|s| s.expose()), Some("s2"));
+        assert!(!format!("{associated:?}").contains("JBSWY3DP"));
+        assert_eq!(
+            ChallengeResponse::EmailOtp {
+                code: Code::from("1")
+            }
+            .challenge(),
+            ChallengeName::EmailOtp
+        );
+        assert_eq!(
+            ChallengeResponse::MfaSetup { email: None }.challenge(),
+            ChallengeName::MfaSetup
+        );
     }
 }

@@ -22,7 +22,11 @@ pub enum StandardAttributeType {
 
 /// One standard attribute of a Cognito user pool and what may write it: the one table the
 /// client (which attributes it never sends) and the local pool (its schema checks) share.
+///
+/// `#[non_exhaustive]`: Cognito's schema knows more about an attribute (mutable, required,
+/// constraints) than this table holds yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StandardAttribute {
     /// The name, e.g. `given_name`.
     pub name: &'static str,
@@ -109,6 +113,18 @@ pub const STANDARD_ATTRIBUTES: &[&str] =
 /// The entry of [`STANDARD_ATTRIBUTE_TABLE`] for a name, if it is a standard attribute.
 pub fn standard_attribute(name: &str) -> Option<&'static StandardAttribute> {
     STANDARD_ATTRIBUTE_TABLE.iter().find(|a| a.name == name)
+}
+
+/// A Boolean attribute value as Cognito reads it: `true` or `false` in any case (clients
+/// send `"True"`, Cognito answers lower case). Anything else is not a Boolean.
+pub fn parse_boolean(value: &str) -> Option<bool> {
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 const CUSTOM_PREFIX: &str = "custom:";
@@ -277,16 +293,9 @@ impl Attributes {
         self.0.get(name).map(String::as_str)
     }
 
-    /// A `*_verified`-style flag read as a boolean (`"true"`/`"false"`, any case).
+    /// A `*_verified`-style flag read as a boolean ([`parse_boolean`]).
     pub fn get_bool(&self, name: &str) -> Option<bool> {
-        let value = self.get(name)?;
-        if value.eq_ignore_ascii_case("true") {
-            Some(true)
-        } else if value.eq_ignore_ascii_case("false") {
-            Some(false)
-        } else {
-            None
-        }
+        parse_boolean(self.get(name)?)
     }
 
     /// Iterates in name order.
@@ -356,13 +365,34 @@ impl<const N: usize> TryFrom<[(&str, &str); N]> for Attributes {
 }
 
 /// What happened to one attribute of an update.
+///
+/// `#[non_exhaustive]`, so that a field can be added; build one with [`new`](Self::new)
+/// and [`with_code_delivery`](Self::with_code_delivery).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AttributeUpdateResult {
     /// True when the new value is in effect now; false when it waits for a code.
     pub is_updated: bool,
     /// Where the verification code went, when the new value must be verified.
     pub code_delivery: Option<CodeDeliveryDetails>,
+}
+
+impl AttributeUpdateResult {
+    /// The result for an attribute whose new value is in effect now (`is_updated`) or
+    /// waits for a code; no delivery details.
+    pub fn new(is_updated: bool) -> Self {
+        Self {
+            is_updated,
+            code_delivery: None,
+        }
+    }
+
+    /// Sets where the verification code went.
+    pub fn with_code_delivery(mut self, delivery: CodeDeliveryDetails) -> Self {
+        self.code_delivery = Some(delivery);
+        self
+    }
 }
 
 /// The per-attribute results of an update, by attribute name.

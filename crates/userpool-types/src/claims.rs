@@ -34,6 +34,14 @@ pub const EXP: &str = "exp";
 pub const IAT: &str = "iat";
 /// `jti`: the token's own id.
 pub const JTI: &str = "jti";
+/// `cognito:groups` (id and access token): the names of the user's groups, present only
+/// when the user is in at least one group.
+pub const COGNITO_GROUPS: &str = "cognito:groups";
+/// `cognito:roles` (id token): the IAM role ARNs of the user's groups that have one.
+pub const COGNITO_ROLES: &str = "cognito:roles";
+/// `cognito:preferred_role` (id token): the role ARN of the user's group with the lowest
+/// precedence value among the groups that have a role.
+pub const COGNITO_PREFERRED_ROLE: &str = "cognito:preferred_role";
 
 /// `token_use` of an id token.
 pub const TOKEN_USE_ID: &str = "id";
@@ -60,7 +68,76 @@ pub struct ClaimsBuilder {
     origin_jti: Option<String>,
     event_id: Option<String>,
     auth_time: Option<i64>,
+    groups: Vec<TokenGroup>,
     extra: Map<String, Value>,
+}
+
+/// A group the user is in, as far as the tokens need it: its name, its precedence (`None`
+/// when the group has none) and its IAM role ARN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenGroup {
+    /// `GroupName`.
+    pub name: String,
+    /// `Precedence`: lower values take precedence; `None` ranks after every value.
+    pub precedence: Option<u32>,
+    /// `RoleArn`.
+    pub role_arn: Option<String>,
+}
+
+impl TokenGroup {
+    /// A group named `name`.
+    pub fn new(name: impl Into<String>, precedence: Option<u32>, role_arn: Option<String>) -> Self {
+        Self {
+            name: name.into(),
+            precedence,
+            role_arn,
+        }
+    }
+
+    /// The order of groups in the claims: precedence first (a group without one after
+    /// every group with one), then name.
+    fn rank(&self) -> (bool, u32, &str) {
+        (
+            self.precedence.is_none(),
+            self.precedence.unwrap_or(u32::MAX),
+            &self.name,
+        )
+    }
+}
+
+/// The group claims of a set of groups, ordered by [`TokenGroup::rank`]: the names, the
+/// distinct role ARNs, and the preferred role.
+///
+/// Cognito documents that the preferred role is the role of the group with the lowest
+/// precedence among the groups with a role, and that when several such groups share that
+/// precedence with different roles, there is no preferred role. It does not document the
+/// order of the names, so they are given in the order the preferred role is chosen in.
+fn group_claims(groups: &[TokenGroup]) -> (Vec<String>, Vec<String>, Option<String>) {
+    let mut sorted: Vec<&TokenGroup> = groups.iter().collect();
+    sorted.sort_by(|a, b| a.rank().cmp(&b.rank()));
+    // A name given twice counts once, at its best rank.
+    let mut seen = std::collections::BTreeSet::new();
+    sorted.retain(|g| seen.insert(g.name.as_str()));
+    let names = sorted.iter().map(|g| g.name.clone()).collect();
+    let mut roles: Vec<String> = Vec::new();
+    for role in sorted.iter().filter_map(|g| g.role_arn.as_ref()) {
+        if !roles.contains(role) {
+            roles.push(role.clone());
+        }
+    }
+    let with_role: Vec<&TokenGroup> = sorted
+        .iter()
+        .copied()
+        .filter(|g| g.role_arn.is_some())
+        .collect();
+    let preferred = with_role.first().and_then(|first| {
+        let mut tied = with_role
+            .iter()
+            .filter(|g| g.precedence == first.precedence);
+        let role = first.role_arn.clone();
+        tied.all(|g| g.role_arn == role).then_some(role).flatten()
+    });
+    (names, roles, preferred)
 }
 
 impl ClaimsBuilder {
@@ -81,6 +158,7 @@ impl ClaimsBuilder {
             origin_jti: None,
             event_id: None,
             auth_time: None,
+            groups: Vec::new(),
             extra: Map::new(),
         }
     }
@@ -109,6 +187,14 @@ impl ClaimsBuilder {
         self
     }
 
+    /// The groups the user is in (any order): `cognito:groups` in both tokens, and
+    /// `cognito:roles` and `cognito:preferred_role` in the id token when groups have
+    /// roles. Without groups the claims are left out, as Cognito does.
+    pub fn groups(mut self, groups: impl IntoIterator<Item = TokenGroup>) -> Self {
+        self.groups = groups.into_iter().collect();
+        self
+    }
+
     /// Any other claim, in both tokens (a test's marker, say). The claims this builder
     /// sets itself take precedence.
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
@@ -128,6 +214,10 @@ impl ClaimsBuilder {
         base.insert(TOKEN_USE.into(), token_use.into());
         base.insert(IAT.into(), self.iat.into());
         base.insert(EXP.into(), exp.into());
+        if !self.groups.is_empty() {
+            let (names, _, _) = group_claims(&self.groups);
+            base.insert(COGNITO_GROUPS.into(), names.into());
+        }
         let optional = [
             (ISS, self.issuer.clone().map(Value::from)),
             (ORIGIN_JTI, self.origin_jti.clone().map(Value::from)),
@@ -145,8 +235,8 @@ impl ClaimsBuilder {
     /// The id token's claims: the user's readable attributes as `attributes` gives them
     /// (already in claim form: Booleans, `address` as an object…), then `sub`,
     /// `cognito:username`, `aud`, `token_use: id`, `iat`, `exp`, `jti` when given, and the
-    /// session's claims that are set. A standard claim overrides an attribute of the same
-    /// name.
+    /// session's claims that are set, and the group claims (see [`groups`](Self::groups)).
+    /// A standard claim overrides an attribute of the same name.
     pub fn id_token(
         &self,
         exp: i64,
@@ -159,12 +249,19 @@ impl ClaimsBuilder {
         if let Some(jti) = jti {
             claims.insert(JTI.into(), jti.into());
         }
+        let (_, roles, preferred) = group_claims(&self.groups);
+        if !roles.is_empty() {
+            claims.insert(COGNITO_ROLES.into(), roles.into());
+        }
+        if let Some(preferred) = preferred {
+            claims.insert(COGNITO_PREFERRED_ROLE.into(), preferred.into());
+        }
         claims
     }
 
     /// The access token's claims: `sub`, `username`, `client_id`, `token_use: access`,
-    /// `scope: aws.cognito.signin.user.admin`, `iat`, `exp`, `jti` when given, and the
-    /// session's claims that are set.
+    /// `scope: aws.cognito.signin.user.admin`, `iat`, `exp`, `jti` when given, the
+    /// session's claims that are set, and `cognito:groups` (roles are id-token claims).
     pub fn access_token(&self, exp: i64, jti: Option<&str>) -> Map<String, Value> {
         let mut claims = self.common(Map::new(), TOKEN_USE_ACCESS, exp);
         claims.insert(USERNAME.into(), self.username.clone().into());
@@ -230,5 +327,80 @@ mod tests {
                 "scope": SIGNIN_SCOPE, "iat": 1, "exp": 2, "tag": "a",
             })
         );
+    }
+
+    fn group(name: &str, precedence: Option<u32>, role: Option<&str>) -> TokenGroup {
+        TokenGroup::new(name, precedence, role.map(str::to_owned))
+    }
+
+    #[test]
+    fn groups_are_ordered_by_precedence_then_name_in_both_tokens() {
+        let session = ClaimsBuilder::new("s", "u", "c", 1).groups([
+            group("zeta", None, None),
+            group("beta", Some(5), None),
+            group("alpha", Some(5), None),
+            group("omega", Some(0), None),
+            group("alpha", Some(9), None),
+        ]);
+        let expected = json!(["omega", "alpha", "beta", "zeta"]);
+        let id = session.id_token(2, None, Map::new());
+        assert_eq!(id[COGNITO_GROUPS], expected);
+        assert!(!id.contains_key(COGNITO_ROLES), "no group has a role");
+        assert!(!id.contains_key(COGNITO_PREFERRED_ROLE));
+        let access = session.access_token(2, None);
+        assert_eq!(access[COGNITO_GROUPS], expected);
+        assert!(
+            !access.contains_key(COGNITO_ROLES),
+            "roles are id-token claims"
+        );
+    }
+
+    #[test]
+    fn without_groups_there_are_no_group_claims() {
+        let session = ClaimsBuilder::new("s", "u", "c", 1).groups([]);
+        let id = session.id_token(2, None, Map::new());
+        let access = session.access_token(2, None);
+        for name in [COGNITO_GROUPS, COGNITO_ROLES, COGNITO_PREFERRED_ROLE] {
+            assert!(!id.contains_key(name), "{name}");
+            assert!(!access.contains_key(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_preferred_role_is_the_lowest_precedence_role() {
+        let a = "arn:aws:iam::123456789012:role/a";
+        let b = "arn:aws:iam::123456789012:role/b";
+        let id = |groups: Vec<TokenGroup>| {
+            ClaimsBuilder::new("s", "u", "c", 1)
+                .groups(groups)
+                .id_token(2, None, Map::new())
+        };
+        // The group without a role is skipped; a group without precedence ranks last.
+        let claims = id(vec![
+            group("first", Some(0), None),
+            group("later", None, Some(a)),
+            group("second", Some(3), Some(b)),
+        ]);
+        assert_eq!(claims[COGNITO_ROLES], json!([b, a]));
+        assert_eq!(claims[COGNITO_PREFERRED_ROLE], json!(b));
+        // A tie with different roles: no preferred role, both roles listed.
+        let claims = id(vec![
+            group("x", Some(1), Some(a)),
+            group("y", Some(1), Some(b)),
+        ]);
+        assert_eq!(claims[COGNITO_ROLES], json!([a, b]));
+        assert!(!claims.contains_key(COGNITO_PREFERRED_ROLE));
+        // A tie with the same role: that role, listed once.
+        let claims = id(vec![
+            group("x", Some(1), Some(a)),
+            group("y", Some(1), Some(a)),
+        ]);
+        assert_eq!(claims[COGNITO_ROLES], json!([a]));
+        assert_eq!(claims[COGNITO_PREFERRED_ROLE], json!(a));
+        // Only groups without precedence: the same rule among them.
+        let claims = id(vec![group("x", None, Some(a)), group("y", None, Some(b))]);
+        assert!(!claims.contains_key(COGNITO_PREFERRED_ROLE));
+        let claims = id(vec![group("x", None, Some(a))]);
+        assert_eq!(claims[COGNITO_PREFERRED_ROLE], json!(a));
     }
 }

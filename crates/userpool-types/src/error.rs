@@ -264,6 +264,9 @@ service_errors! {
     MfaMethodNotFound => "MFAMethodNotFoundException",
     /// TOTP is not set up for the user.
     SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
+    /// The TOTP code did not match while setting up the authenticator app
+    /// (`VerifySoftwareToken`): the secret is not verified yet; try another code.
+    EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
     /// The token type is not supported here.
     UnsupportedTokenType => "UnsupportedTokenTypeException",
     /// The operation is not supported by this pool or client.
@@ -279,6 +282,8 @@ service_errors! {
     UnknownOperation => "UnknownOperationException",
     /// The user is not in the state the operation needs.
     UnsupportedUserState => "UnsupportedUserStateException",
+    /// A group of that name already exists in the pool (CreateGroup).
+    GroupExists => "GroupExistsException",
     /// A signed (admin) request carries no signature.
     MissingAuthenticationToken => "MissingAuthenticationTokenException",
     /// The SigV4 signature is incomplete.
@@ -347,6 +352,79 @@ impl Error {
     /// True when the server refused the credentials or token (`NotAuthorizedException`).
     pub fn is_not_authorized(&self) -> bool {
         matches!(self, Self::NotAuthorized { .. })
+    }
+
+    /// The message followed by the message of each cause (each
+    /// [`source`](StdError::source) in turn), `: `-separated, each text once: what a log
+    /// line or a report shows, so that the cause ("Connection refused") is not lost. As
+    /// safe to log as the message: no source holds a password, code or token (see
+    /// [`ErrorChain`]).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use userpool_types::Error;
+    /// let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let error = Error::network("GetUser: could not connect", Some(Arc::new(refused)));
+    /// assert_eq!(error.to_string(), "network error: GetUser: could not connect");
+    /// assert_eq!(
+    ///     error.chain().to_string(),
+    ///     "network error: GetUser: could not connect: refused"
+    /// );
+    /// ```
+    pub fn chain(&self) -> ErrorChain<'_> {
+        ErrorChain::new(self)
+    }
+}
+
+/// An error and its causes as one line: its message, then the message of each
+/// [`source`](StdError::source), `: `-separated, each text once.
+///
+/// [`Error`]'s message says what failed and leaves why ("Connection refused (os error
+/// 111)") to its source, so a log line or a report that shows only the message loses the
+/// cause; this shows both. A foreign error often prints its own source too (`tcp connect
+/// error: Connection refused`), so a cause whose text an earlier message already contains
+/// is left out, as is an empty one.
+///
+/// Safe to log, as the messages are: the sources [`Error`] can carry hold no request and
+/// no answer body, so no password, code or token. A network error's source is either the
+/// SDK's connection or timeout error (which holds neither the request nor the answer) or,
+/// when the SDK error would hold the answer, only the text of its innermost (I/O) cause; a
+/// storage error's source is the store's own error, which names the file or key and never
+/// a stored value; an SRP error's source names the protocol field at fault, never its
+/// value. A custom `Storage` or `Transport` that wraps an error of its own must keep the
+/// same promise.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorChain<'a> {
+    error: &'a (dyn StdError + 'static),
+}
+
+impl<'a> ErrorChain<'a> {
+    /// At most this many causes are followed: a bound, should a `source()` chain loop.
+    const MAX_CAUSES: usize = 16;
+
+    /// The chain of any error (for a `userpool` [`Error`], [`Error::chain`] says the same).
+    pub fn new(error: &'a (dyn StdError + 'static)) -> Self {
+        Self { error }
+    }
+}
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let first = self.error.to_string();
+        f.write_str(&first)?;
+        // The texts written so far; a skipped cause is part of one of them, so comparing
+        // with the written ones alone loses nothing.
+        let mut shown = vec![first];
+        let causes = std::iter::successors(self.error.source(), |&e| e.source());
+        for cause in causes.take(Self::MAX_CAUSES) {
+            let text = cause.to_string();
+            if text.trim().is_empty() || shown.iter().any(|s| s.contains(text.as_str())) {
+                continue;
+            }
+            write!(f, ": {text}")?;
+            shown.push(text);
+        }
+        Ok(())
     }
 }
 
@@ -436,6 +514,160 @@ mod tests {
             assert!(!e.ends_session(), "{e}");
         }
         assert!(Error::NotSignedIn.code().is_none());
+    }
+
+    /// The message says what failed and the source says why; a reporter that prints the
+    /// chain must not show the cause twice.
+    #[test]
+    fn a_message_never_repeats_its_source() {
+        let cause = || -> BoxError {
+            Arc::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "Connection refused (os error 111)",
+            ))
+        };
+        let errors = [
+            Error::network("InitiateAuth: could not connect", Some(cause())),
+            Error::storage("the token store failed", Some(cause())),
+            Error::Srp {
+                reason: "the server's PASSWORD_VERIFIER challenge is invalid".into(),
+                source: Some(cause()),
+            },
+        ];
+        for error in errors {
+            let source = StdError::source(&error).expect("the source is kept");
+            let (message, cause) = (error.to_string(), source.to_string());
+            assert!(!message.contains(&cause), "{message:?} repeats {cause:?}");
+            assert!(!message.contains("refused"), "{message:?}");
+        }
+    }
+
+    /// A foreign error with a message and perhaps a source, as the SDK's and the
+    /// stores' errors are.
+    #[derive(Debug)]
+    struct Foreign {
+        message: &'static str,
+        source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    }
+
+    impl std::fmt::Display for Foreign {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.message)
+        }
+    }
+
+    impl StdError for Foreign {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            self.source
+                .as_deref()
+                .map(|e| e as &(dyn StdError + 'static))
+        }
+    }
+
+    fn foreign(
+        message: &'static str,
+        source: impl Into<Option<Box<dyn StdError + Send + Sync + 'static>>>,
+    ) -> Foreign {
+        Foreign {
+            message,
+            source: source.into(),
+        }
+    }
+
+    fn refused() -> Box<dyn StdError + Send + Sync + 'static> {
+        Box::new(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        ))
+    }
+
+    #[test]
+    fn the_chain_of_a_network_error_shows_every_cause() {
+        let dispatch = foreign(
+            "dispatch failure",
+            Some(foreign("io error", refused()).into()),
+        );
+        let error = Error::network("InitiateAuth: could not connect", Some(Arc::new(dispatch)));
+        assert_eq!(
+            error.chain().to_string(),
+            "network error: InitiateAuth: could not connect: dispatch failure: io error: \
+             Connection refused (os error 111)"
+        );
+        // The message alone still leaves the cause out.
+        assert_eq!(
+            error.to_string(),
+            "network error: InitiateAuth: could not connect"
+        );
+    }
+
+    #[test]
+    fn the_chain_shows_a_repeated_cause_once() {
+        // hyper-style: the outer error prints its source as well.
+        let connect = foreign(
+            "tcp connect error: Connection refused (os error 111)",
+            refused(),
+        );
+        let error = Error::network("GetUser: could not connect", Some(Arc::new(connect)));
+        assert_eq!(
+            error.chain().to_string(),
+            "network error: GetUser: could not connect: tcp connect error: Connection refused \
+             (os error 111)"
+        );
+        // A cause already in the top message, an empty one and a blank one are left out;
+        // the cause after them is not.
+        let deep = foreign(
+            "",
+            Some(foreign("  ", Some(foreign("the disk is full", None).into())).into()),
+        );
+        let error = Error::storage(
+            "the token store failed",
+            Some(Arc::new(foreign("token store", Some(deep.into())))),
+        );
+        assert_eq!(
+            error.chain().to_string(),
+            "storage error: the token store failed: the disk is full"
+        );
+    }
+
+    #[test]
+    fn the_chain_of_an_error_without_source_is_its_message() {
+        for error in [
+            Error::NotSignedIn,
+            Error::network("reset", None),
+            Error::from_service("NotAuthorizedException", "Incorrect username or password."),
+        ] {
+            assert_eq!(error.chain().to_string(), error.to_string());
+        }
+        let io = std::io::Error::other("plain");
+        assert_eq!(ErrorChain::new(&io).to_string(), "plain");
+    }
+
+    /// An error that is its own source: a chain that never ends.
+    #[derive(Debug)]
+    struct Looping;
+
+    impl std::fmt::Display for Looping {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("looping")
+        }
+    }
+
+    impl StdError for Looping {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(self)
+        }
+    }
+
+    #[test]
+    fn a_looping_chain_ends() {
+        let error = Error::Srp {
+            reason: "the challenge is invalid".into(),
+            source: Some(Arc::new(Looping)),
+        };
+        assert_eq!(
+            error.chain().to_string(),
+            "SRP: the challenge is invalid: looping"
+        );
     }
 
     #[test]

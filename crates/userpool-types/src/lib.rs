@@ -44,6 +44,7 @@ mod delivery;
 mod error;
 mod event;
 mod ids;
+mod mfa;
 mod secret;
 mod session;
 mod sign_in;
@@ -53,13 +54,17 @@ mod user;
 pub use attributes::{
     AttributeName, AttributeUpdateResult, AttributeUpdateResults, Attributes,
     STANDARD_ATTRIBUTE_TABLE, STANDARD_ATTRIBUTES, StandardAttribute, StandardAttributeType,
-    standard_attribute,
+    parse_boolean, standard_attribute,
 };
 pub use claims::ClaimsBuilder;
 pub use delivery::{CodeDeliveryDetails, DeliveryMedium};
-pub use error::{Error, ExceptionName, Result};
+pub use error::{Error, ErrorChain, ExceptionName, Result};
 pub use event::{AUTH_CHANNEL, AuthEvent};
 pub use ids::{ClientId, UserPoolId, Username};
+pub use mfa::{
+    MfaPreference, MfaPreferenceUpdate, MfaSettings, MfaType, TotpSetupDetails,
+    mfa_types_from_cognito_names,
+};
 pub use secret::{ClientSecret, Code, Password, SecretString};
 pub use session::{ClockDrift, ClockDriftFormat, Session};
 pub use sign_in::{AuthFlow, ChallengeName, NextStep, SignUpResult};

@@ -177,6 +177,28 @@ impl Session {
         self.refresh_token.as_ref()
     }
 
+    /// The user's groups (`cognito:groups`), as the id token names them, or the access
+    /// token when the id token has no such claim; empty when the user is in no group.
+    /// The tokens say what the groups were when they were issued: a change shows after
+    /// the next sign-in or refresh.
+    pub fn groups(&self) -> &[String] {
+        match self.id_token.groups() {
+            [] => self.access_token.groups(),
+            groups => groups,
+        }
+    }
+
+    /// The IAM roles of the user's groups (`cognito:roles` of the id token).
+    pub fn roles(&self) -> &[String] {
+        self.id_token.roles()
+    }
+
+    /// The role of the group that takes precedence (`cognito:preferred_role` of the id
+    /// token), when there is one.
+    pub fn preferred_role(&self) -> Option<&str> {
+        self.id_token.preferred_role()
+    }
+
     /// The clock drift measured when the tokens arrived.
     pub fn clock_drift(&self) -> ClockDrift {
         self.clock_drift
@@ -236,6 +258,43 @@ mod tests {
             IdToken::parse(id.as_str()).unwrap(),
             AccessToken::parse(access.as_str()).unwrap(),
         )
+    }
+
+    #[test]
+    fn groups_and_roles_come_from_the_tokens() {
+        let (id, access) = tokens(1000, 4600);
+        let none = Session::arrived(id, access, None, 1000);
+        assert!(none.groups().is_empty());
+        assert!(none.roles().is_empty());
+        assert_eq!(none.preferred_role(), None);
+
+        let role = "arn:aws:iam::123456789012:role/admin";
+        let id = unsigned_jwt(&json!({
+            "token_use": "id", "iat": 1000, "exp": 4600,
+            "cognito:groups": ["admins", "staff"], "cognito:roles": [role],
+            "cognito:preferred_role": role,
+        }));
+        let access = unsigned_jwt(&json!({
+            "token_use": "access", "iat": 1000, "exp": 4600, "cognito:groups": ["other"],
+        }));
+        let s = Session::arrived(
+            IdToken::parse(id.as_str()).unwrap(),
+            AccessToken::parse(access.as_str()).unwrap(),
+            None,
+            1000,
+        );
+        assert_eq!(
+            s.groups(),
+            ["admins", "staff"],
+            "the id token's claim first"
+        );
+        assert_eq!(s.roles(), [role]);
+        assert_eq!(s.preferred_role(), Some(role));
+
+        // An id token without the claim: the access token's.
+        let (id, _) = tokens(1000, 4600);
+        let s = Session::arrived(id, AccessToken::parse(access.as_str()).unwrap(), None, 1000);
+        assert_eq!(s.groups(), ["other"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AttributeName, Attributes, CodeDeliveryDetails};
+use crate::{AttributeName, Attributes, CodeDeliveryDetails, MfaType, TotpSetupDetails};
 
 /// How a password sign-in is carried out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -40,6 +40,8 @@ pub enum ChallengeName {
     SmsMfa,
     /// A TOTP code from an authenticator app.
     SoftwareTokenMfa,
+    /// A code sent by email.
+    EmailOtp,
     /// The user must pick an MFA method.
     SelectMfaType,
     /// The user must set up MFA.
@@ -62,6 +64,7 @@ impl ChallengeName {
             "NEW_PASSWORD_REQUIRED" => Self::NewPasswordRequired,
             "SMS_MFA" => Self::SmsMfa,
             "SOFTWARE_TOKEN_MFA" => Self::SoftwareTokenMfa,
+            "EMAIL_OTP" => Self::EmailOtp,
             "SELECT_MFA_TYPE" => Self::SelectMfaType,
             "MFA_SETUP" => Self::MfaSetup,
             "CUSTOM_CHALLENGE" => Self::CustomChallenge,
@@ -78,6 +81,7 @@ impl ChallengeName {
             Self::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
             Self::SmsMfa => "SMS_MFA",
             Self::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            Self::EmailOtp => "EMAIL_OTP",
             Self::SelectMfaType => "SELECT_MFA_TYPE",
             Self::MfaSetup => "MFA_SETUP",
             Self::CustomChallenge => "CUSTOM_CHALLENGE",
@@ -89,6 +93,15 @@ impl ChallengeName {
 }
 
 /// What a sign-in needs next when it is not done yet.
+///
+/// The MFA steps are Amplify v6's `signInStep`s: `CONFIRM_SIGN_IN_WITH_SMS_CODE`
+/// ([`SmsCode`](Self::SmsCode)), `CONFIRM_SIGN_IN_WITH_TOTP_CODE`
+/// ([`TotpCode`](Self::TotpCode)), `CONFIRM_SIGN_IN_WITH_EMAIL_CODE`
+/// ([`EmailCode`](Self::EmailCode)), `CONTINUE_SIGN_IN_WITH_MFA_SELECTION`
+/// ([`SelectMfaType`](Self::SelectMfaType)), `CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION`
+/// ([`MfaSetupSelection`](Self::MfaSetupSelection)), `CONTINUE_SIGN_IN_WITH_TOTP_SETUP`
+/// ([`TotpSetup`](Self::TotpSetup)) and `CONTINUE_SIGN_IN_WITH_EMAIL_SETUP`
+/// ([`EmailSetup`](Self::EmailSetup)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NextStep {
@@ -107,13 +120,31 @@ pub enum NextStep {
     },
     /// A code from an authenticator app is needed.
     TotpCode,
-    /// The user must pick an MFA method from these (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`).
+    /// A code was sent by email.
+    EmailCode {
+        /// Where it went.
+        delivery: CodeDeliveryDetails,
+    },
+    /// The user must pick the MFA method of this sign-in (`MFAS_CAN_CHOOSE`); answer
+    /// with its name (`SMS`, `TOTP`, `EMAIL`).
     SelectMfaType {
         /// The methods offered.
-        options: Vec<String>,
+        options: Vec<MfaType>,
     },
-    /// The user must set up MFA first.
-    MfaSetup,
+    /// The pool requires MFA and the user has none: they must pick which method to set
+    /// up (`MFAS_CAN_SETUP` offers TOTP and email); answer with `TOTP` or `EMAIL`.
+    MfaSetupSelection {
+        /// The methods that can be set up during the sign-in.
+        options: Vec<MfaType>,
+    },
+    /// The user must set up an authenticator app: show them the secret (or the URI as a
+    /// QR code), then answer with a code the app shows.
+    TotpSetup {
+        /// The secret and the URI for the app.
+        setup: TotpSetupDetails,
+    },
+    /// The user must set up email codes: answer with the email address to send them to.
+    EmailSetup,
     /// A custom challenge, with the parameters the server sent.
     CustomChallenge {
         /// The challenge parameters.
@@ -128,16 +159,30 @@ impl NextStep {
             Self::NewPasswordRequired { .. } => ChallengeName::NewPasswordRequired,
             Self::SmsCode { .. } => ChallengeName::SmsMfa,
             Self::TotpCode => ChallengeName::SoftwareTokenMfa,
+            Self::EmailCode { .. } => ChallengeName::EmailOtp,
             Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
-            Self::MfaSetup => ChallengeName::MfaSetup,
+            Self::MfaSetupSelection { .. } | Self::TotpSetup { .. } | Self::EmailSetup => {
+                ChallengeName::MfaSetup
+            }
             Self::CustomChallenge { .. } => ChallengeName::CustomChallenge,
         }
     }
 }
 
 /// The answer to a sign-up.
+///
+/// Cognito may add fields, so the struct is `#[non_exhaustive]`: a transport builds one
+/// with [`new`](Self::new) and [`with_code_delivery`](Self::with_code_delivery).
+///
+/// ```
+/// use userpool_types::{CodeDeliveryDetails, SignUpResult};
+/// let result = SignUpResult::new("5f1c2e3a-sub", false)
+///     .with_code_delivery(CodeDeliveryDetails::new().with_destination("a***@e***"));
+/// assert!(!result.user_confirmed);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SignUpResult {
     /// True when the pool confirmed the user at once (no code needed).
     pub user_confirmed: bool,
@@ -145,4 +190,21 @@ pub struct SignUpResult {
     pub user_sub: String,
     /// Where the confirmation code went, when one was sent.
     pub code_delivery: Option<CodeDeliveryDetails>,
+}
+
+impl SignUpResult {
+    /// The answer for the new user `user_sub`, confirmed at once or not; no code delivery.
+    pub fn new(user_sub: impl Into<String>, user_confirmed: bool) -> Self {
+        Self {
+            user_confirmed,
+            user_sub: user_sub.into(),
+            code_delivery: None,
+        }
+    }
+
+    /// Sets where the confirmation code went.
+    pub fn with_code_delivery(mut self, delivery: CodeDeliveryDetails) -> Self {
+        self.code_delivery = Some(delivery);
+        self
+    }
 }

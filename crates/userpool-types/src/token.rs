@@ -21,6 +21,10 @@ pub struct Claims {
     map: Map<String, Value>,
     exp: i64,
     iat: Option<i64>,
+    /// `cognito:groups`, read once at decoding so it can be lent out as a slice.
+    groups: Vec<String>,
+    /// `cognito:roles`, likewise.
+    roles: Vec<String>,
 }
 
 impl Claims {
@@ -56,7 +60,15 @@ impl Claims {
             .and_then(as_seconds)
             .ok_or_else(|| malformed("no numeric exp claim"))?;
         let iat = map.get(claims::IAT).and_then(as_seconds);
-        Ok(Self { map, exp, iat })
+        let groups = string_list(map.get(claims::COGNITO_GROUPS));
+        let roles = string_list(map.get(claims::COGNITO_ROLES));
+        Ok(Self {
+            map,
+            exp,
+            iat,
+            groups,
+            roles,
+        })
     }
 
     /// Expiry, in seconds since the Unix epoch (server clock).
@@ -113,6 +125,38 @@ impl Claims {
     /// `origin_jti`: present on tokens that can be revoked with RevokeToken.
     pub fn origin_jti(&self) -> Option<&str> {
         self.str(claims::ORIGIN_JTI)
+    }
+
+    /// `cognito:groups`: the names of the user's groups, in the token's order; empty when
+    /// the user is in no group (Cognito then leaves the claim out).
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+
+    /// `cognito:roles` (id token): the IAM role ARNs of the user's groups; empty when none.
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// `cognito:preferred_role` (id token): the role of the group that takes precedence,
+    /// when Cognito could choose one.
+    pub fn preferred_role(&self) -> Option<&str> {
+        self.str(claims::COGNITO_PREFERRED_ROLE)
+    }
+}
+
+/// A claim that holds a list of strings. A single string counts as a list of one (some
+/// gateways flatten one-element lists); entries that are not strings are skipped, and
+/// anything else reads as empty, so a strange claim never fails the whole token.
+fn string_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
     }
 }
 
@@ -220,6 +264,21 @@ impl IdToken {
     pub fn username(&self) -> Option<&str> {
         self.claims.str(claims::COGNITO_USERNAME)
     }
+
+    /// `cognito:groups`: see [`Claims::groups`].
+    pub fn groups(&self) -> &[String] {
+        self.claims.groups()
+    }
+
+    /// `cognito:roles`: see [`Claims::roles`].
+    pub fn roles(&self) -> &[String] {
+        self.claims.roles()
+    }
+
+    /// `cognito:preferred_role`: see [`Claims::preferred_role`].
+    pub fn preferred_role(&self) -> Option<&str> {
+        self.claims.preferred_role()
+    }
 }
 
 impl AccessToken {
@@ -231,6 +290,11 @@ impl AccessToken {
     /// `client_id`.
     pub fn client_id(&self) -> Option<&str> {
         self.claims.str(claims::CLIENT_ID)
+    }
+
+    /// `cognito:groups`: see [`Claims::groups`].
+    pub fn groups(&self) -> &[String] {
+        self.claims.groups()
     }
 }
 
@@ -296,6 +360,38 @@ mod tests {
             AccessToken::parse(raw.as_str()).is_err(),
             "token_use id is not an access token"
         );
+    }
+
+    #[test]
+    fn reads_group_claims() {
+        let raw = unsigned_jwt(&json!({
+            "token_use": "id", "exp": 2000,
+            "cognito:groups": ["admins", "staff"],
+            "cognito:roles": ["arn:aws:iam::1:role/a"],
+            "cognito:preferred_role": "arn:aws:iam::1:role/a",
+        }));
+        let t = IdToken::parse(raw.as_str()).unwrap();
+        assert_eq!(t.groups(), ["admins", "staff"]);
+        assert_eq!(t.roles(), ["arn:aws:iam::1:role/a"]);
+        assert_eq!(t.preferred_role(), Some("arn:aws:iam::1:role/a"));
+
+        let raw = unsigned_jwt(&json!({"token_use": "access", "exp": 2000}));
+        let t = AccessToken::parse(raw.as_str()).unwrap();
+        assert!(t.groups().is_empty(), "no claim: no groups");
+
+        // Odd shapes do not fail the token: one string, mixed entries, a number.
+        let raw = unsigned_jwt(&json!({
+            "token_use": "access", "exp": 2000, "cognito:groups": "solo",
+        }));
+        assert_eq!(AccessToken::parse(raw.as_str()).unwrap().groups(), ["solo"]);
+        let raw = unsigned_jwt(&json!({
+            "token_use": "id", "exp": 2000, "cognito:groups": ["a", 1, null, "b"],
+            "cognito:roles": 7, "cognito:preferred_role": 7,
+        }));
+        let t = IdToken::parse(raw.as_str()).unwrap();
+        assert_eq!(t.groups(), ["a", "b"]);
+        assert!(t.roles().is_empty());
+        assert_eq!(t.preferred_role(), None);
     }
 
     #[test]

@@ -4,13 +4,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::{AttributeName, Attributes, Error, Username};
 
-/// A user: username, attributes, and MFA settings, as GetUser answers.
+/// A user: username, attributes, and MFA settings, as GetUser answers, and the groups and
+/// roles the session's tokens name (GetUser does not answer groups).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     username: Username,
     attributes: Attributes,
     preferred_mfa: Option<String>,
     mfa_methods: Vec<String>,
+    groups: Vec<String>,
+    roles: Vec<String>,
+    preferred_role: Option<String>,
 }
 
 impl User {
@@ -21,7 +25,39 @@ impl User {
             attributes,
             preferred_mfa: None,
             mfa_methods: Vec::new(),
+            groups: Vec::new(),
+            roles: Vec::new(),
+            preferred_role: None,
         }
+    }
+
+    /// Sets the groups and roles from the session's tokens ([`Session::groups`],
+    /// [`Session::roles`], [`Session::preferred_role`]).
+    ///
+    /// [`Session::groups`]: crate::Session::groups
+    /// [`Session::roles`]: crate::Session::roles
+    /// [`Session::preferred_role`]: crate::Session::preferred_role
+    pub fn with_groups_of(mut self, session: &crate::Session) -> Self {
+        self.groups = session.groups().to_vec();
+        self.roles = session.roles().to_vec();
+        self.preferred_role = session.preferred_role().map(str::to_owned);
+        self
+    }
+
+    /// The user's groups (`cognito:groups` of the tokens); empty when the user is in no
+    /// group, or when the user was not built from a session.
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+
+    /// The IAM roles of the user's groups (`cognito:roles`).
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// The role of the group that takes precedence (`cognito:preferred_role`).
+    pub fn preferred_role(&self) -> Option<&str> {
+        self.preferred_role.as_deref()
     }
 
     /// Sets the MFA settings (an empty preferred method counts as none).
@@ -101,7 +137,7 @@ impl User {
     }
 
     /// The reference's `userData` form (the GetUser answer), as stored under the
-    /// `.userData` key.
+    /// `.userData` key. Groups and roles are not part of it: they are read from the tokens.
     pub fn to_user_data(&self) -> String {
         let data = UserData {
             username: self.username.as_str().to_owned(),
@@ -196,5 +232,34 @@ mod tests {
             User::from_user_data(r#"{"Username":"x","UserAttributes":[{"Name":"","Value":""}]}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn groups_are_read_from_the_session() {
+        use crate::token::unsigned_jwt;
+        use crate::{AccessToken, IdToken, Session};
+        let role = "arn:aws:iam::123456789012:role/r";
+        let id = unsigned_jwt(&serde_json::json!({
+            "token_use": "id", "exp": 10, "cognito:groups": ["g1", "g2"],
+            "cognito:roles": [role], "cognito:preferred_role": role,
+        }));
+        let access = unsigned_jwt(&serde_json::json!({"token_use": "access", "exp": 10}));
+        let session = Session::arrived(
+            IdToken::parse(id.as_str()).unwrap(),
+            AccessToken::parse(access.as_str()).unwrap(),
+            None,
+            0,
+        );
+        let attrs = Attributes::try_from([("sub", "s-1")]).unwrap();
+        let plain = User::new(Username::new("ada").unwrap(), attrs);
+        assert!(plain.groups().is_empty());
+        let user = plain.clone().with_groups_of(&session);
+        assert_eq!(user.groups(), ["g1", "g2"]);
+        assert_eq!(user.roles(), [role]);
+        assert_eq!(user.preferred_role(), Some(role));
+        // userData holds the GetUser answer only.
+        let json = user.to_user_data();
+        assert!(!json.contains("g1"), "{json}");
+        assert_eq!(User::from_user_data(&json).unwrap(), plain);
     }
 }

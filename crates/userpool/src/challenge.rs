@@ -5,8 +5,8 @@ use std::fmt;
 use serde_json::Value;
 use userpool_transport::Challenge;
 use userpool_types::{
-    AttributeName, Attributes, ChallengeName, CodeDeliveryDetails, DeliveryMedium, Error, NextStep,
-    SecretString, Username,
+    AttributeName, Attributes, ChallengeName, CodeDeliveryDetails, DeliveryMedium, Error, MfaType,
+    NextStep, SecretString, Username, mfa_types_from_cognito_names,
 };
 
 /// The prefix Cognito puts before attribute names in `requiredAttributes` and in the
@@ -21,6 +21,22 @@ pub(crate) struct Pending {
     pub(crate) session: Option<SecretString>,
     /// `USERNAME` of the challenge parameters: who answers.
     pub(crate) username: Username,
+    /// For [`NextStep::TotpSetup`]: `VerifySoftwareToken` already accepted a code and
+    /// `session` is the one it answered, so that an answer that failed afterwards (a
+    /// network failure of `RespondToAuthChallenge`) is retried without a new code.
+    pub(crate) totp_verified: bool,
+}
+
+impl Pending {
+    /// A step waiting for its first answer.
+    pub(crate) fn new(step: NextStep, session: Option<SecretString>, username: Username) -> Self {
+        Self {
+            step,
+            session,
+            username,
+            totp_verified: false,
+        }
+    }
 }
 
 impl fmt::Debug for Pending {
@@ -28,6 +44,7 @@ impl fmt::Debug for Pending {
         f.debug_struct("Pending")
             .field("challenge", &self.step.challenge())
             .field("username", &self.username)
+            .field("totp_verified", &self.totp_verified)
             .finish_non_exhaustive()
     }
 }
@@ -48,14 +65,72 @@ pub(crate) fn challenge_username(challenge: &Challenge, fallback: &Username) -> 
         .unwrap_or_else(|| fallback.clone())
 }
 
-/// Reads a challenge the user must answer into a [`NextStep`].
+/// What a challenge asks of the user, or of the client first.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Step {
+    /// A step to hand to the app as it is.
+    Ask(NextStep),
+    /// `MFA_SETUP` that can only be an authenticator app: the client must first call
+    /// `AssociateSoftwareToken` with the challenge's session, whose secret goes into
+    /// [`NextStep::TotpSetup`].
+    SetUpTotp,
+}
+
+/// The code delivery details of an `SMS_MFA` or `EMAIL_OTP` challenge.
+fn code_delivery(
+    params: &std::collections::BTreeMap<String, String>,
+    medium: DeliveryMedium,
+    attribute: &str,
+) -> CodeDeliveryDetails {
+    let mut delivery = CodeDeliveryDetails::new()
+        .with_medium(
+            params
+                .get("CODE_DELIVERY_DELIVERY_MEDIUM")
+                .map_or(medium, |m| DeliveryMedium::from_name(m)),
+        )
+        .with_attribute_name(attribute);
+    delivery.destination = params.get("CODE_DELIVERY_DESTINATION").cloned();
+    delivery
+}
+
+/// The MFA methods a JSON list parameter (`MFAS_CAN_CHOOSE`, `MFAS_CAN_SETUP`) names;
+/// methods this version does not know are left out, a missing parameter is no method.
+fn mfa_types(
+    operation: &'static str,
+    challenge: &Challenge,
+    name: &str,
+) -> Result<Vec<MfaType>, Error> {
+    Ok(match challenge.parameters.get(name) {
+        None => Vec::new(),
+        Some(json) => mfa_types_from_cognito_names(&parse_string_list(operation, name, json)?),
+    })
+}
+
+/// Reads a challenge the user must answer into a [`NextStep`]; see [`read_step`] for
+/// `MFA_SETUP` of an authenticator app, which needs a call first.
+#[cfg(test)]
+pub(crate) fn next_step(operation: &'static str, challenge: &Challenge) -> Result<NextStep, Error> {
+    match read_step(operation, challenge)? {
+        Step::Ask(step) => Ok(step),
+        Step::SetUpTotp => Err(Error::UnsupportedOperation {
+            message: "needs AssociateSoftwareToken first".into(),
+        }),
+    }
+}
+
+/// Reads a challenge the user must answer into a [`Step`].
+///
+/// `MFA_SETUP` follows Amplify v6: of the methods in `MFAS_CAN_SETUP`, only TOTP and email
+/// can be set up during a sign-in (SMS needs a verified phone number first). Both:
+/// [`NextStep::MfaSetupSelection`]; email only: [`NextStep::EmailSetup`]; TOTP only:
+/// [`Step::SetUpTotp`].
 ///
 /// # Errors
 ///
 /// [`Error::MalformedResponse`] when a parameter that must be JSON is not;
-/// [`Error::UnsupportedOperation`] for device challenges and challenges this version does
-/// not know.
-pub(crate) fn next_step(operation: &'static str, challenge: &Challenge) -> Result<NextStep, Error> {
+/// [`Error::UnsupportedOperation`] for device challenges, challenges this version does
+/// not know, and an `MFA_SETUP` that offers nothing this client can set up.
+pub(crate) fn read_step(operation: &'static str, challenge: &Challenge) -> Result<Step, Error> {
     let params = &challenge.parameters;
     match &challenge.name {
         ChallengeName::NewPasswordRequired => {
@@ -78,34 +153,45 @@ pub(crate) fn next_step(operation: &'static str, challenge: &Challenge) -> Resul
                 None => Attributes::new(),
                 Some(json) => parse_attributes(operation, json)?,
             };
-            Ok(NextStep::NewPasswordRequired {
+            Ok(Step::Ask(NextStep::NewPasswordRequired {
                 required_attributes,
                 user_attributes,
-            })
+            }))
         }
-        ChallengeName::SmsMfa => Ok(NextStep::SmsCode {
-            delivery: CodeDeliveryDetails {
-                destination: params.get("CODE_DELIVERY_DESTINATION").cloned(),
-                medium: Some(
-                    params
-                        .get("CODE_DELIVERY_DELIVERY_MEDIUM")
-                        .map_or(DeliveryMedium::Sms, |m| DeliveryMedium::from_name(m)),
-                ),
-                attribute_name: Some("phone_number".to_owned()),
-            },
-        }),
-        ChallengeName::SoftwareTokenMfa => Ok(NextStep::TotpCode),
-        ChallengeName::SelectMfaType => {
-            let options = match params.get("MFAS_CAN_CHOOSE") {
-                None => Vec::new(),
-                Some(json) => parse_string_list(operation, "MFAS_CAN_CHOOSE", json)?,
-            };
-            Ok(NextStep::SelectMfaType { options })
+        ChallengeName::SmsMfa => Ok(Step::Ask(NextStep::SmsCode {
+            delivery: code_delivery(params, DeliveryMedium::Sms, "phone_number"),
+        })),
+        ChallengeName::EmailOtp => Ok(Step::Ask(NextStep::EmailCode {
+            delivery: code_delivery(params, DeliveryMedium::Email, "email"),
+        })),
+        ChallengeName::SoftwareTokenMfa => Ok(Step::Ask(NextStep::TotpCode)),
+        ChallengeName::SelectMfaType => Ok(Step::Ask(NextStep::SelectMfaType {
+            options: mfa_types(operation, challenge, "MFAS_CAN_CHOOSE")?,
+        })),
+        ChallengeName::MfaSetup => {
+            let offered = mfa_types(operation, challenge, "MFAS_CAN_SETUP")?;
+            let options: Vec<MfaType> = offered
+                .iter()
+                .copied()
+                .filter(|t| matches!(t, MfaType::Totp | MfaType::Email))
+                .collect();
+            match options.as_slice() {
+                [MfaType::Totp] => Ok(Step::SetUpTotp),
+                [MfaType::Email] => Ok(Step::Ask(NextStep::EmailSetup)),
+                [_, _, ..] => Ok(Step::Ask(NextStep::MfaSetupSelection { options })),
+                _ => Err(Error::UnsupportedOperation {
+                    message: format!(
+                        "the pool asks to set up MFA with {}, which cannot be set up during a                          sign-in (an SMS method needs a verified phone number first)",
+                        params
+                            .get("MFAS_CAN_SETUP")
+                            .map_or("no method", String::as_str)
+                    ),
+                }),
+            }
         }
-        ChallengeName::MfaSetup => Ok(NextStep::MfaSetup),
-        ChallengeName::CustomChallenge => Ok(NextStep::CustomChallenge {
+        ChallengeName::CustomChallenge => Ok(Step::Ask(NextStep::CustomChallenge {
             parameters: params.clone(),
-        }),
+        })),
         other => Err(Error::UnsupportedOperation {
             message: format!(
                 "the challenge {} is not supported by this client",
@@ -160,14 +246,14 @@ mod tests {
     use super::*;
 
     fn challenge(name: &str, params: &[(&str, &str)]) -> Challenge {
-        Challenge {
-            name: ChallengeName::from_name(name),
-            session: Some(SecretString::from("sess")),
-            parameters: params
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect::<BTreeMap<_, _>>(),
-        }
+        Challenge::new(ChallengeName::from_name(name))
+            .with_session(Some(SecretString::from("sess")))
+            .with_parameters(
+                params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect::<BTreeMap<_, _>>(),
+            )
     }
 
     #[test]
@@ -247,9 +333,36 @@ mod tests {
             )
             .ok(),
             Some(NextStep::SelectMfaType {
-                options: vec!["SMS_MFA".into(), "SOFTWARE_TOKEN_MFA".into()]
+                options: vec![MfaType::Sms, MfaType::Totp]
             })
         );
+        // A method of a later Cognito is left out rather than failing the sign-in.
+        assert_eq!(
+            next_step(
+                "x",
+                &challenge(
+                    "SELECT_MFA_TYPE",
+                    &[("MFAS_CAN_CHOOSE", r#"["EMAIL_OTP","PUSH_MFA"]"#)]
+                )
+            )
+            .ok(),
+            Some(NextStep::SelectMfaType {
+                options: vec![MfaType::Email]
+            })
+        );
+        let email = challenge(
+            "EMAIL_OTP",
+            &[
+                ("CODE_DELIVERY_DESTINATION", "a***@e***.com"),
+                ("CODE_DELIVERY_DELIVERY_MEDIUM", "EMAIL"),
+            ],
+        );
+        assert!(matches!(
+            next_step("x", &email),
+            Ok(NextStep::EmailCode { delivery }) if delivery.destination.as_deref() == Some("a***@e***.com")
+                && delivery.medium == Some(DeliveryMedium::Email)
+                && delivery.attribute_name.as_deref() == Some("email")
+        ));
         let custom = challenge("CUSTOM_CHALLENGE", &[("question", "2+2?")]);
         assert!(matches!(
             next_step("x", &custom),
@@ -258,6 +371,47 @@ mod tests {
         assert!(matches!(
             next_step("x", &challenge("DEVICE_SRP_AUTH", &[])),
             Err(Error::UnsupportedOperation { .. })
+        ));
+    }
+
+    #[test]
+    fn mfa_setup_offers_what_can_be_set_up_during_a_sign_in() {
+        let setup = |offered: &str| {
+            read_step(
+                "RespondToAuthChallenge",
+                &challenge("MFA_SETUP", &[("MFAS_CAN_SETUP", offered)]),
+            )
+        };
+        assert_eq!(
+            setup(r#"["SMS_MFA","SOFTWARE_TOKEN_MFA"]"#).ok(),
+            Some(Step::SetUpTotp)
+        );
+        assert_eq!(
+            setup(r#"["EMAIL_OTP"]"#).ok(),
+            Some(Step::Ask(NextStep::EmailSetup))
+        );
+        assert_eq!(
+            setup(r#"["SMS_MFA","SOFTWARE_TOKEN_MFA","EMAIL_OTP"]"#).ok(),
+            Some(Step::Ask(NextStep::MfaSetupSelection {
+                options: vec![MfaType::Totp, MfaType::Email]
+            }))
+        );
+        for nothing_to_set_up in [r#"["SMS_MFA"]"#, "[]"] {
+            assert!(
+                matches!(
+                    setup(nothing_to_set_up),
+                    Err(Error::UnsupportedOperation { .. })
+                ),
+                "{nothing_to_set_up}"
+            );
+        }
+        assert!(matches!(
+            read_step("x", &challenge("MFA_SETUP", &[])),
+            Err(Error::UnsupportedOperation { .. })
+        ));
+        assert!(matches!(
+            setup("SOFTWARE_TOKEN_MFA"),
+            Err(Error::MalformedResponse { .. })
         ));
     }
 
@@ -276,11 +430,11 @@ mod tests {
         assert!(
             !format!(
                 "{:?}",
-                Pending {
-                    step: NextStep::TotpCode,
-                    session: Some(SecretString::from("secret-session")),
-                    username: fallback
-                }
+                Pending::new(
+                    NextStep::TotpCode,
+                    Some(SecretString::from("secret-session")),
+                    fallback
+                )
             )
             .contains("secret-session")
         );

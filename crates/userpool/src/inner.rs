@@ -273,13 +273,19 @@ impl Inner {
 
     /// Forgets `pending` if it is still the one waiting.
     pub(crate) fn drop_pending(&self, pending: &Arc<Pending>) {
+        self.replace_pending(pending, None);
+    }
+
+    /// Puts `next` in the place of `pending` if `pending` is still the one waiting (a
+    /// sign-in started meanwhile is never overwritten).
+    pub(crate) fn replace_pending(&self, pending: &Arc<Pending>, next: Option<Arc<Pending>>) {
         let mut state = self.write();
         if state
             .pending
             .as_ref()
             .is_some_and(|p| Arc::ptr_eq(p, pending))
         {
-            state.pending = None;
+            state.pending = next;
         }
     }
 
@@ -343,7 +349,7 @@ impl Inner {
             Err(LoadProblem::Corrupt) => {
                 tracing::warn!("the token store is corrupt: clearing it, nobody is signed in");
                 if let Err(e) = self.storage.clear_corrupt().await {
-                    tracing::warn!(error = %e, "clearing the corrupt token store failed");
+                    tracing::warn!(error = %storage_error(e).chain(), "clearing the corrupt token store failed");
                 }
                 Ok(Loaded::default())
             }
@@ -358,7 +364,9 @@ impl Inner {
                 match self.storage.apply(&batch).await {
                     Ok(true) => {}
                     Ok(false) => tracing::debug!("the unreadable session was replaced meanwhile"),
-                    Err(e) => tracing::warn!(error = %e, "removing the unreadable session failed"),
+                    Err(e) => {
+                        tracing::warn!(error = %storage_error(e).chain(), "removing the unreadable session failed")
+                    }
                 }
                 Ok(Loaded::default())
             }
@@ -688,7 +696,7 @@ impl Inner {
         let loaded = match self.read_stored().await {
             Ok((loaded, _)) => loaded,
             Err(LoadProblem::Failed(e)) => {
-                tracing::debug!(error = %e, "reading the stored session before the refresh failed");
+                tracing::debug!(error = %e.chain(), "reading the stored session before the refresh failed");
                 return Followed::Unchanged;
             }
             // Damaged: the refresh rewrites it from memory.
@@ -859,14 +867,14 @@ impl Inner {
                 }
                 Err(error) if error.ends_session() => {
                     // The refresh token can never work again: the user is signed out.
-                    tracing::debug!(error = %error, "the refresh token was refused for good: signing out");
+                    tracing::debug!(error = %error.chain(), "the refresh token was refused for good: signing out");
                     let cleared = match self
                         .clear_locked_detached(generation, Some(refresh_token))
                         .await
                     {
                         Ok(cleared) => cleared,
                         Err(e) => {
-                            tracing::warn!(error = %e, "removing the rejected session from storage failed");
+                            tracing::warn!(error = %e.chain(), "removing the rejected session from storage failed");
                             true
                         }
                     };
@@ -880,7 +888,7 @@ impl Inner {
                 }
                 Err(error) => {
                     // Network failure, throttling, a malformed answer: keep the session.
-                    tracing::debug!(error = %error, "refresh failed; the session is kept");
+                    tracing::debug!(error = %error.chain(), "refresh failed; the session is kept");
                     self.emit(AuthEvent::TokenRefreshFailure {
                         error: error.clone(),
                     });
@@ -935,7 +943,7 @@ impl Inner {
                 Ok(true) => {}
                 Ok(false) => return Installed::StoreChanged,
                 Err(e) => {
-                    tracing::warn!(error = %e, "storing the refreshed session failed; it is kept in memory");
+                    tracing::warn!(error = %e.chain(), "storing the refreshed session failed; it is kept in memory");
                 }
             }
         }
@@ -950,19 +958,45 @@ impl Inner {
     /// token's claims are current too.
     pub(crate) async fn user(self: &Arc<Self>, bypass_cache: bool) -> Result<Arc<User>, Error> {
         self.ensure_loaded().await?;
-        self.session().await?;
-        if !bypass_cache && let Some(user) = self.read().user.clone() {
-            return Ok(user);
+        let session = self.session().await?;
+        // Bound first: the read guard must be gone before `with_groups_of` writes.
+        let cached = self.read().user.clone();
+        if !bypass_cache && let Some(user) = cached {
+            return Ok(self.with_groups_of(user, &session));
         }
         let this = Arc::clone(self);
         let user = self
             .user_fetch
             .run(true, "fetch the user", move || this.fetch_user().boxed())
             .await?;
-        if bypass_cache && let Err(e) = self.force_refresh(true).await {
-            tracing::debug!(error = %e, "refreshing the session after fetching the user failed");
+        if bypass_cache {
+            match self.force_refresh(true).await {
+                Ok(session) => return Ok(self.with_groups_of(user, &session)),
+                Err(e) => tracing::debug!(
+                    error = %e.chain(),
+                    "refreshing the session after fetching the user failed"
+                ),
+            }
         }
-        Ok(user)
+        Ok(self.with_groups_of(user, &session))
+    }
+
+    /// The user with the groups and roles of `session`'s tokens. GetUser does not return
+    /// groups and a refresh may change them, so they are taken from the current tokens
+    /// each time; the cached user is updated when they changed (and is still cached).
+    fn with_groups_of(&self, user: Arc<User>, session: &Session) -> Arc<User> {
+        if user.groups() == session.groups()
+            && user.roles() == session.roles()
+            && user.preferred_role() == session.preferred_role()
+        {
+            return user;
+        }
+        let updated = Arc::new((*user).clone().with_groups_of(session));
+        let mut state = self.write();
+        if state.user.as_ref().is_some_and(|u| Arc::ptr_eq(u, &user)) {
+            state.user = Some(Arc::clone(&updated));
+        }
+        updated
     }
 
     /// One `GetUser`, shared by every waiter; the answer is cached in memory and stored
@@ -994,7 +1028,7 @@ impl Inner {
                 match self.storage.apply(&batch).await {
                     Ok(_) => {}
                     Err(e) => {
-                        tracing::warn!(error = %e, "storing userData failed; it is kept in memory")
+                        tracing::warn!(error = %storage_error(e).chain(), "storing userData failed; it is kept in memory")
                     }
                 }
             }
@@ -1018,14 +1052,14 @@ impl Inner {
             if let Some(username) = username {
                 let key = this.keys.user(username.as_str()).user_data();
                 if let Err(e) = this.storage.remove(&key).await {
-                    tracing::warn!(error = %e, "removing the stale userData failed");
+                    tracing::warn!(error = %storage_error(e).chain(), "removing the stale userData failed");
                 }
             }
             Ok(())
         })
         .await;
         if let Err(e) = done {
-            tracing::warn!(error = %e, "forgetting the cached user failed");
+            tracing::warn!(error = %e.chain(), "forgetting the cached user failed");
         }
     }
 
@@ -1040,10 +1074,10 @@ impl Inner {
             .run(false, "fetch the user", move || this.fetch_user().boxed())
             .await
         {
-            tracing::debug!(error = %e, "reloading the user failed");
+            tracing::debug!(error = %e.chain(), "reloading the user failed");
         }
         if let Err(e) = self.force_refresh(false).await {
-            tracing::debug!(error = %e, "refreshing the session after the change failed");
+            tracing::debug!(error = %e.chain(), "refreshing the session after the change failed");
         }
     }
 }

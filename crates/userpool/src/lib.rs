@@ -76,7 +76,11 @@
 //! | [`resend_sign_up_code`](Auth::resend_sign_up_code) | `Auth.resendSignUp` | ResendConfirmationCode | |
 //! | [`sign_in`](Auth::sign_in), [`_with`](Auth::sign_in_with) | `Auth.signIn` | InitiateAuth, RespondToAuthChallenge (PASSWORD_VERIFIER) | `signIn` / `signIn_failure` |
 //! | [`complete_new_password`](Auth::complete_new_password) | `Auth.completeNewPassword` | RespondToAuthChallenge (NEW_PASSWORD_REQUIRED) | `signIn` / `completeNewPassword_failure` |
-//! | [`confirm_sign_in`](Auth::confirm_sign_in) | `Auth.confirmSignIn`, `Auth.sendCustomChallengeAnswer` | RespondToAuthChallenge | `signIn` |
+//! | [`confirm_sign_in`](Auth::confirm_sign_in), [`_with`](Auth::confirm_sign_in_with) | `Auth.confirmSignIn`, `Auth.sendCustomChallengeAnswer` | RespondToAuthChallenge (+ AssociateSoftwareToken, VerifySoftwareToken for an MFA setup) | `signIn` |
+//! | [`set_up_totp`](Auth::set_up_totp) | `Auth.setupTOTP` (v6 `setUpTOTP`) | AssociateSoftwareToken | |
+//! | [`verify_totp_setup`](Auth::verify_totp_setup) | `Auth.verifyTotpToken` (v6 `verifyTOTPSetup`) | VerifySoftwareToken | |
+//! | [`update_mfa_preference`](Auth::update_mfa_preference) | v6 `updateMFAPreference` | SetUserMFAPreference (+ GetUser) | |
+//! | [`fetch_mfa_preference`](Auth::fetch_mfa_preference) | v6 `fetchMFAPreference` | GetUser | |
 //! | [`change_password`](Auth::change_password) | `Auth.changePassword` | ChangePassword | |
 //! | [`forgot_password`](Auth::forgot_password) | `Auth.forgotPassword` | ForgotPassword | `forgotPassword` / `forgotPassword_failure` |
 //! | [`forgot_password_submit`](Auth::forgot_password_submit) | `Auth.forgotPasswordSubmit` | ConfirmForgotPassword | `forgotPasswordSubmit` / `forgotPasswordSubmit_failure` |
@@ -91,7 +95,7 @@
 //!
 //! Operations whose reference takes options have a `*_with` variant taking an options
 //! struct ([`SignUpOptions`], [`ConfirmSignUpOptions`], [`SignInOptions`],
-//! [`RequestOptions`] for trigger metadata, [`SignOutOptions`]); every options struct has
+//! [`RequestOptions`] for trigger metadata, [`ConfirmSignInOptions`], [`SignOutOptions`]); every options struct has
 //! a `Default` and chainable setters.
 //!
 //! # Events
@@ -257,8 +261,8 @@ pub use config::{
     AuthBuilder, Clock, DEFAULT_DEADLINE, DEFAULT_REFRESH_MARGIN, RetryPolicy, SystemClock,
 };
 pub use options::{
-    ConfirmSignUpOptions, CurrentUserOptions, RequestOptions, SignInOptions, SignOutOptions,
-    SignUpOptions,
+    ConfirmSignInOptions, ConfirmSignUpOptions, CurrentUserOptions, RequestOptions, SignInOptions,
+    SignOutOptions, SignUpOptions,
 };
 
 pub use userpool_hub::{Hub, Listener, Subscription};
@@ -266,8 +270,9 @@ pub use userpool_storage::{FileStore, MemoryStore};
 pub use userpool_types::{
     AUTH_CHANNEL, AccessToken, AttributeName, AttributeUpdateResult, AttributeUpdateResults,
     Attributes, AuthEvent, AuthFlow, ChallengeName, Claims, ClientId, ClientSecret, ClockDrift,
-    ClockDriftFormat, Code, CodeDeliveryDetails, DeliveryMedium, Error, IdToken, NextStep,
-    Password, RefreshToken, Result, STANDARD_ATTRIBUTES, SecretString, Session, SignUpResult, User,
+    ClockDriftFormat, Code, CodeDeliveryDetails, DeliveryMedium, Error, ErrorChain, IdToken,
+    MfaPreference, MfaPreferenceUpdate, MfaSettings, MfaType, NextStep, Password, RefreshToken,
+    Result, STANDARD_ATTRIBUTES, SecretString, Session, SignUpResult, TotpSetupDetails, User,
     UserPoolId, Username,
 };
 
@@ -291,11 +296,41 @@ pub mod transport {
     //! no transport is given. With the feature `test-util`, `MockTransport` (mockall)
     //! lets an application test its own code against `userpool` alone. See
     //! `examples/custom_transport.rs` for a whole transport.
+    //!
+    //! The structs a transport receives and returns are `#[non_exhaustive]`, so that a
+    //! field Cognito adds breaks no implementation: read their public fields, and build
+    //! them with their constructors (the required fields) and `with_*` setters (the
+    //! optional ones).
+    //!
+    //! ```
+    //! use userpool::transport::{AuthOutcome, AuthTokens, Challenge};
+    //! use userpool::{ChallengeName, CodeDeliveryDetails, DeliveryMedium, SecretString, SignUpResult};
+    //!
+    //! let signed_up = SignUpResult::new("5f1c2e3a-sub", false).with_code_delivery(
+    //!     CodeDeliveryDetails::new()
+    //!         .with_destination("a***@e***")
+    //!         .with_medium(DeliveryMedium::Email)
+    //!         .with_attribute_name("email"),
+    //! );
+    //! let tokens = AuthOutcome::Tokens(
+    //!     AuthTokens::new(SecretString::from("id-jwt"), SecretString::from("access-jwt"))
+    //!         .with_refresh_token(SecretString::from("refresh"))
+    //!         .with_expires_in(3600),
+    //! );
+    //! let challenge = AuthOutcome::Challenge(
+    //!     Challenge::new(ChallengeName::SoftwareTokenMfa)
+    //!         .with_session(Some(SecretString::from("session")))
+    //!         .with_parameter("USERNAME", "ada"),
+    //! );
+    //! assert_eq!(signed_up.code_delivery.unwrap().medium, Some(DeliveryMedium::Email));
+    //! # let _ = (tokens, challenge);
+    //! ```
     #[cfg(feature = "test-util")]
     pub use userpool_transport::MockTransport;
     pub use userpool_transport::{
-        AuthOutcome, AuthTokens, Challenge, ChallengeRequest, ChallengeResponse, ClientMetadata,
-        InitiateAuth, SignUpRequest, Transport,
+        AssociatedSoftwareToken, AuthOutcome, AuthTokens, Challenge, ChallengeRequest,
+        ChallengeResponse, ClientMetadata, InitiateAuth, SignUpRequest, SoftwareTokenAuth,
+        Transport,
     };
     #[cfg(feature = "sdk")]
     pub use userpool_transport_sdk::{SdkTransport, SdkTransportBuilder};

@@ -152,6 +152,64 @@ impl RequestOptions {
     }
 }
 
+/// Options of [`Auth::confirm_sign_in_with`](crate::Auth::confirm_sign_in_with): trigger
+/// metadata, and the name of the authenticator app being set up (Amplify v6:
+/// `confirmSignIn`'s `options.friendlyDeviceName`).
+///
+/// A [`RequestOptions`] converts into one, so `confirm_sign_in_with(answer,
+/// RequestOptions::default())` keeps working.
+///
+/// ```
+/// use userpool::ConfirmSignInOptions;
+/// let options = ConfirmSignInOptions::default()
+///     .friendly_device_name("Ada's phone")
+///     .client_metadata_entry("source", "cli");
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfirmSignInOptions {
+    client_metadata: ClientMetadata,
+    friendly_device_name: Option<String>,
+}
+
+impl ConfirmSignInOptions {
+    /// Sets the metadata passed to the pool's triggers.
+    pub fn client_metadata(mut self, metadata: ClientMetadata) -> Self {
+        self.client_metadata = metadata;
+        self
+    }
+
+    /// Adds one entry of trigger metadata.
+    pub fn client_metadata_entry(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.client_metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Names the authenticator app when the answer completes a TOTP setup
+    /// ([`NextStep::TotpSetup`](crate::NextStep::TotpSetup)); ignored by the other steps.
+    pub fn friendly_device_name(mut self, name: impl Into<String>) -> Self {
+        self.friendly_device_name = Some(name.into());
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (ClientMetadata, Option<String>) {
+        (self.client_metadata, self.friendly_device_name)
+    }
+}
+
+impl From<RequestOptions> for ConfirmSignInOptions {
+    fn from(options: RequestOptions) -> Self {
+        Self {
+            client_metadata: options.into_metadata(),
+            friendly_device_name: None,
+        }
+    }
+}
+
 /// Options of [`Auth::sign_out_with`](crate::Auth::sign_out_with).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SignOutOptions {

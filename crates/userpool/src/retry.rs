@@ -67,7 +67,7 @@ where
                     operation,
                     attempt = retry + 1,
                     delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    error = %error,
+                    error = %error.chain(),
                     "retrying"
                 );
                 tokio::time::sleep(delay).await;

@@ -55,18 +55,19 @@ fn now() -> i64 {
 /// Tokens of session `sid` (the refresh token's value) for `user`.
 fn tokens(user: &str, sid: &str, refresh: Option<String>, n: u64) -> AuthTokens {
     let (iat, exp) = (now(), now() + 3600);
-    AuthTokens {
-        id_token: SecretString::new(unsigned_jwt(&json!({
+    let mut tokens = AuthTokens::new(
+        SecretString::new(unsigned_jwt(&json!({
             "token_use": "id", "sub": format!("sub-{user}"), "cognito:username": user,
             "aud": CLIENT, "iat": iat, "exp": exp, "sid": sid, "n": n,
         }))),
-        access_token: SecretString::new(unsigned_jwt(&json!({
+        SecretString::new(unsigned_jwt(&json!({
             "token_use": "access", "sub": format!("sub-{user}"), "username": user,
             "client_id": CLIENT, "iat": iat, "exp": exp, "sid": sid, "n": n,
         }))),
-        refresh_token: refresh.map(SecretString::new),
-        expires_in: Some(3600),
-    }
+    )
+    .with_expires_in(3600);
+    tokens.refresh_token = refresh.map(SecretString::new);
+    tokens
 }
 
 /// Cognito as far as this test needs it: password sign-in and refresh (no rotation).

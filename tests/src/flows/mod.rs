@@ -17,7 +17,7 @@ use std::pin::Pin;
 use anyhow::Result;
 use userpool::AuthFlow;
 
-use crate::backend::PoolOptions;
+use crate::backend::{PoolMfa, PoolOptions};
 use crate::client::Ctx;
 
 /// The password users sign up with (meets Cognito's default policy).
@@ -52,7 +52,9 @@ macro_rules! expect_err {
 // The flows by group; the macro above is in scope in each (textual scope), and `run`
 // below dispatches to them.
 mod attributes;
+mod groups;
 mod helpers;
+mod mfa;
 mod passwords;
 mod sessions;
 mod sign_in;
@@ -62,6 +64,8 @@ mod sign_up;
 use attributes::{
     delete_attributes, email_change_verified, update_attributes, update_attributes_rejected,
 };
+use groups::groups_in_tokens;
+use mfa::{mfa_code, mfa_select_type, mfa_setup, mfa_totp};
 use passwords::{
     change_password, client_secret, forgot_password, new_password_required,
     new_password_required_attributes,
@@ -130,6 +134,27 @@ pub enum Flow {
     SignOutRevokes,
     /// The user deletes themselves (`userDeleted`, `signOut`); signing in again fails.
     DeleteUser,
+    /// An admin puts the user in groups: both tokens name them (`cognito:groups`,
+    /// `Session::groups`), and each refresh carries the memberships of the moment.
+    GroupsInTokens,
+    /// An authenticator app set up while signed in (`set_up_totp`, `verify_totp_setup`)
+    /// and preferred: the next sign-in asks for a TOTP code; a wrong code leaves it
+    /// pending, the right one signs in, and the session works.
+    MfaTotp,
+    /// [`MfaTotp`](Self::MfaTotp) with an app client secret (`SECRET_HASH` on every call)
+    /// and the `USER_PASSWORD_AUTH` sign-in.
+    MfaTotpClientSecret,
+    /// SMS MFA preferred: the sign-in says where the code went, the SMS code signs in.
+    MfaSms,
+    /// Email MFA preferred: the sign-in says where the code went, the emailed code signs
+    /// in.
+    MfaEmail,
+    /// A pool that requires MFA and a user without a factor: the sign-in sets up an
+    /// authenticator (MFA_SETUP), and the next sign-in asks for a TOTP code.
+    MfaSetup,
+    /// TOTP and SMS on, neither preferred: the sign-in offers both (SELECT_MFA_TYPE),
+    /// TOTP is chosen, its code signs in.
+    MfaSelectType,
 }
 
 /// A boxed flow future.
@@ -137,7 +162,7 @@ pub type FlowFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
 impl Flow {
     /// Every flow, in the order the runner runs them.
-    pub const ALL: [Flow; 23] = [
+    pub const ALL: [Flow; 30] = [
         Flow::SignUpConfirmSrp,
         Flow::SignUpRejected,
         Flow::ResendSignUpCode,
@@ -161,6 +186,13 @@ impl Flow {
         Flow::ClockSkewRestored,
         Flow::SignOutRevokes,
         Flow::DeleteUser,
+        Flow::GroupsInTokens,
+        Flow::MfaTotp,
+        Flow::MfaTotpClientSecret,
+        Flow::MfaSms,
+        Flow::MfaEmail,
+        Flow::MfaSetup,
+        Flow::MfaSelectType,
     ];
 
     /// The name in reports.
@@ -189,6 +221,13 @@ impl Flow {
             Flow::ClockSkewRestored => "clock_skew_restored",
             Flow::SignOutRevokes => "sign_out_revokes",
             Flow::DeleteUser => "delete_user",
+            Flow::GroupsInTokens => "groups_in_tokens",
+            Flow::MfaTotp => "mfa_totp",
+            Flow::MfaTotpClientSecret => "mfa_totp_client_secret",
+            Flow::MfaSms => "mfa_sms",
+            Flow::MfaEmail => "mfa_email",
+            Flow::MfaSetup => "mfa_setup",
+            Flow::MfaSelectType => "mfa_select_type",
         }
     }
 
@@ -206,6 +245,14 @@ impl Flow {
         let custom = PoolOptions {
             custom_attributes: true,
             ..PoolOptions::default()
+        };
+        let optional_mfa = |factors: PoolMfa| PoolOptions {
+            mfa: Some(factors),
+            ..PoolOptions::default()
+        };
+        let totp = PoolMfa {
+            totp: true,
+            ..PoolMfa::default()
         };
         match self {
             Flow::SignUpConfirmSrp
@@ -243,7 +290,27 @@ impl Flow {
             | Flow::GlobalSignOut
             | Flow::SessionRestoredFromFile
             | Flow::SignOutRevokes
-            | Flow::DeleteUser => PoolOptions::default(),
+            | Flow::DeleteUser
+            | Flow::GroupsInTokens => PoolOptions::default(),
+            Flow::MfaTotp => optional_mfa(totp),
+            Flow::MfaTotpClientSecret => PoolOptions {
+                secret: true,
+                password_auth: true,
+                ..optional_mfa(totp)
+            },
+            Flow::MfaSms => optional_mfa(PoolMfa {
+                sms: true,
+                ..PoolMfa::default()
+            }),
+            Flow::MfaEmail => optional_mfa(PoolMfa {
+                email: true,
+                ..PoolMfa::default()
+            }),
+            Flow::MfaSetup => optional_mfa(PoolMfa {
+                required: true,
+                ..totp
+            }),
+            Flow::MfaSelectType => optional_mfa(PoolMfa { sms: true, ..totp }),
         }
     }
 
@@ -273,6 +340,13 @@ impl Flow {
             Flow::ClockSkewRestored => Box::pin(clock_skew_restored(ctx)),
             Flow::SignOutRevokes => Box::pin(sign_out_revokes(ctx)),
             Flow::DeleteUser => Box::pin(delete_user(ctx)),
+            Flow::GroupsInTokens => Box::pin(groups_in_tokens(ctx)),
+            Flow::MfaTotp => Box::pin(mfa_totp(ctx, Flow::MfaTotp)),
+            Flow::MfaTotpClientSecret => Box::pin(mfa_totp(ctx, Flow::MfaTotpClientSecret)),
+            Flow::MfaSms => Box::pin(mfa_code(ctx, Flow::MfaSms)),
+            Flow::MfaEmail => Box::pin(mfa_code(ctx, Flow::MfaEmail)),
+            Flow::MfaSetup => Box::pin(mfa_setup(ctx)),
+            Flow::MfaSelectType => Box::pin(mfa_select_type(ctx)),
         }
     }
 }

@@ -98,7 +98,7 @@ impl TokenValidity {
 }
 
 /// Configuration of an app client: the Rust form of `CreateUserPoolClient`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClientConfig {
     /// `ClientName`.
@@ -122,6 +122,49 @@ pub struct ClientConfig {
     pub write_attributes: Option<Vec<String>>,
     /// `PreventUserExistenceErrors` = `ENABLED`.
     pub prevent_user_existence_errors: bool,
+    /// `EnableTokenRevocation` (Cognito's default: `true`). Stored and answered; the local
+    /// pool's RevokeToken works either way.
+    pub enable_token_revocation: bool,
+    /// `CallbackURLs`. The local pool has no hosted sign-in pages: the OAuth settings are
+    /// stored and answered, for set-up tools that read them back, and used by nothing.
+    pub callback_urls: Vec<String>,
+    /// `LogoutURLs`.
+    pub logout_urls: Vec<String>,
+    /// `DefaultRedirectURI`.
+    pub default_redirect_uri: Option<String>,
+    /// `AllowedOAuthFlows` (`code`, `implicit`, `client_credentials`).
+    pub allowed_oauth_flows: Vec<String>,
+    /// `AllowedOAuthScopes`.
+    pub allowed_oauth_scopes: Vec<String>,
+    /// `AllowedOAuthFlowsUserPoolClient`.
+    pub allowed_oauth_flows_user_pool_client: bool,
+    /// `SupportedIdentityProviders` (e.g. `COGNITO`).
+    pub supported_identity_providers: Vec<String>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            generate_secret: false,
+            explicit_auth_flows: Vec::new(),
+            access_token_validity: None,
+            id_token_validity: None,
+            refresh_token_validity: None,
+            auth_session_validity_minutes: None,
+            read_attributes: None,
+            write_attributes: None,
+            prevent_user_existence_errors: false,
+            enable_token_revocation: true,
+            callback_urls: Vec::new(),
+            logout_urls: Vec::new(),
+            default_redirect_uri: None,
+            allowed_oauth_flows: Vec::new(),
+            allowed_oauth_scopes: Vec::new(),
+            allowed_oauth_flows_user_pool_client: false,
+            supported_identity_providers: Vec::new(),
+        }
+    }
 }
 
 /// Auth flows an app client allows, resolved from `ExplicitAuthFlows`.
@@ -264,13 +307,52 @@ impl ClientConfig {
                 "AuthSessionValidity must be between 3 and 15 minutes.",
             ));
         }
+        for f in &self.allowed_oauth_flows {
+            if !["code", "implicit", "client_credentials"].contains(&f.as_str()) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '[{f}]' at 'allowedOAuthFlows' failed to satisfy constraint: Member must satisfy enum value set: [implicit, client_credentials, code]"
+                )));
+            }
+        }
+        if let Some(uri) = &self.default_redirect_uri
+            && !self.callback_urls.contains(uri)
+        {
+            return Err(ApiError::invalid_parameter(
+                "DefaultRedirectURI must be one of the CallbackURLs.",
+            ));
+        }
         Ok(())
     }
 
     /// Parses the `CreateUserPoolClient` request body.
     pub(crate) fn from_wire(p: &Params<'_>) -> Result<Self, ApiError> {
-        let mut c = ClientConfig::new(p.req_str("ClientName")?);
-        c.generate_secret = p.bool("GenerateSecret")?.unwrap_or(false);
+        let name = p.req_str("ClientName")?.to_owned();
+        let generate_secret = p.bool("GenerateSecret")?.unwrap_or(false);
+        Self::settings_from_wire(p, name, generate_secret)
+    }
+
+    /// Parses an `UpdateUserPoolClient` request body into the client's new configuration.
+    /// As the API reference says, a setting the request leaves out is set to its default,
+    /// not kept; what cannot change after creation is kept: the secret (`GenerateSecret`
+    /// is not an UpdateUserPoolClient member) and, when `ClientName` is left out, the name
+    /// (a client always has one; Cognito does not document a default).
+    pub(crate) fn updated_from_wire(&self, p: &Params<'_>) -> Result<Self, ApiError> {
+        let name = match p.str("ClientName")? {
+            Some(n) => n.to_owned(),
+            None => self.name.clone(),
+        };
+        Self::settings_from_wire(p, name, self.generate_secret)
+    }
+
+    /// The members CreateUserPoolClient and UpdateUserPoolClient share, each absent one
+    /// at its default.
+    fn settings_from_wire(
+        p: &Params<'_>,
+        name: String,
+        generate_secret: bool,
+    ) -> Result<Self, ApiError> {
+        let mut c = ClientConfig::new(name);
+        c.generate_secret = generate_secret;
         c.explicit_auth_flows = p.str_list("ExplicitAuthFlows")?.unwrap_or_default();
         let units = p.obj("TokenValidityUnits")?;
         let unit = |name: &str, default: TimeUnit| -> Result<TimeUnit, ApiError> {
@@ -312,6 +394,17 @@ impl ClientConfig {
                 )));
             }
         };
+        c.enable_token_revocation = p.bool("EnableTokenRevocation")?.unwrap_or(true);
+        c.callback_urls = p.str_list("CallbackURLs")?.unwrap_or_default();
+        c.logout_urls = p.str_list("LogoutURLs")?.unwrap_or_default();
+        c.default_redirect_uri = p.str("DefaultRedirectURI")?.map(str::to_owned);
+        c.allowed_oauth_flows = p.str_list("AllowedOAuthFlows")?.unwrap_or_default();
+        c.allowed_oauth_scopes = p.str_list("AllowedOAuthScopes")?.unwrap_or_default();
+        c.allowed_oauth_flows_user_pool_client =
+            p.bool("AllowedOAuthFlowsUserPoolClient")?.unwrap_or(false);
+        c.supported_identity_providers = p
+            .str_list("SupportedIdentityProviders")?
+            .unwrap_or_default();
         Ok(c)
     }
 

@@ -27,6 +27,12 @@ pub struct Limits {
     pub srp_timestamp_skew: Duration,
     /// Lifetime of a pending SRP attempt (5 minutes).
     pub srp_attempt_validity: Duration,
+    /// Wrong MFA codes one challenge session takes before it is closed (3).
+    pub mfa_code_attempts: u32,
+    /// Overrides every app client's `AuthSessionValidity` (the life of a challenge
+    /// session; None: the client's, 3 minutes by default). For tests, which cannot wait
+    /// the 3 minutes Cognito allows at least.
+    pub challenge_session_validity: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -42,6 +48,8 @@ impl Default for Limits {
             lockout_max: Duration::from_secs(15 * 60),
             srp_timestamp_skew: Duration::from_secs(300),
             srp_attempt_validity: Duration::from_secs(300),
+            mfa_code_attempts: 3,
+            challenge_session_validity: None,
         }
     }
 }
@@ -67,6 +75,18 @@ impl Limits {
         self.code_attempts = attempts;
         self.code_requests = requests;
         self.code_request_window = window;
+        self
+    }
+
+    /// Sets how long every challenge session lives, whatever the app client says.
+    pub fn with_challenge_session_validity(mut self, validity: Duration) -> Self {
+        self.challenge_session_validity = Some(validity);
+        self
+    }
+
+    /// Sets how many wrong MFA codes one challenge session takes (at least 1).
+    pub fn with_mfa_code_attempts(mut self, attempts: u32) -> Self {
+        self.mfa_code_attempts = attempts.max(1);
         self
     }
 }

@@ -10,4 +10,6 @@ mod pool;
 
 pub use client::{ClientConfig, ClientInfo, TimeUnit, TokenValidity};
 pub use limits::Limits;
-pub use pool::{AttributeType, CustomAttribute, PasswordPolicy, PoolConfig, PoolInfo};
+pub use pool::{
+    AttributeType, CustomAttribute, MfaConfig, MfaMode, PasswordPolicy, PoolConfig, PoolInfo,
+};

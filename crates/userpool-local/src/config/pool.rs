@@ -155,7 +155,92 @@ impl CustomAttribute {
     }
 }
 
-/// Configuration of a user pool: the Rust form of `CreateUserPool`. MFA is always off.
+/// `MfaConfiguration` of a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum MfaMode {
+    /// No MFA (`OFF`).
+    #[default]
+    Off,
+    /// Every sign-in needs a second factor (`ON`).
+    On,
+    /// Users who enabled a factor need it (`OPTIONAL`).
+    Optional,
+}
+
+impl MfaMode {
+    /// `OFF`, `ON` or `OPTIONAL`.
+    pub fn wire(self) -> &'static str {
+        match self {
+            MfaMode::Off => "OFF",
+            MfaMode::On => "ON",
+            MfaMode::Optional => "OPTIONAL",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<Self, ApiError> {
+        Ok(match s {
+            "OFF" => MfaMode::Off,
+            "ON" => MfaMode::On,
+            "OPTIONAL" => MfaMode::Optional,
+            other => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '{other}' at 'mfaConfiguration' failed to satisfy constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]"
+                )));
+            }
+        })
+    }
+}
+
+/// The MFA settings of a pool (`SetUserPoolMfaConfig`, and `MfaConfiguration` of
+/// `CreateUserPool`): the mode and which factors users may use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct MfaConfig {
+    /// `MfaConfiguration`.
+    pub mode: MfaMode,
+    /// SMS codes (`SmsMfaConfiguration` given).
+    pub sms: bool,
+    /// Authenticator apps (`SoftwareTokenMfaConfiguration.Enabled`).
+    pub software_token: bool,
+    /// Email codes (`EmailMfaConfiguration` given).
+    pub email: bool,
+    /// `SmsMfaConfiguration.SmsAuthenticationMessage`, with `{####}` for the code.
+    pub sms_message: Option<String>,
+    /// `EmailMfaConfiguration.Message`, with `{####}` for the code.
+    pub email_message: Option<String>,
+    /// `EmailMfaConfiguration.Subject`.
+    pub email_subject: Option<String>,
+}
+
+impl MfaConfig {
+    /// Cognito's refusals of impossible combinations.
+    pub(crate) fn validate(&self) -> Result<(), ApiError> {
+        let any = self.sms || self.software_token || self.email;
+        match self.mode {
+            MfaMode::Off if any => Err(ApiError::invalid_parameter(
+                "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.",
+            )),
+            MfaMode::On | MfaMode::Optional if !any => Err(ApiError::invalid_parameter(
+                "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the pool lets users use a factor (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`,
+    /// `EMAIL_OTP`).
+    pub(crate) fn allows(&self, factor: &str) -> bool {
+        self.mode != MfaMode::Off
+            && match factor {
+                "SMS_MFA" => self.sms,
+                "SOFTWARE_TOKEN_MFA" => self.software_token,
+                "EMAIL_OTP" => self.email,
+                _ => false,
+            }
+    }
+}
+
+/// Configuration of a user pool: the Rust form of `CreateUserPool`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PoolConfig {
@@ -189,6 +274,8 @@ pub struct PoolConfig {
     pub verification_message: Option<String>,
     /// Subject of verification emails.
     pub verification_subject: Option<String>,
+    /// MFA settings (off unless set).
+    pub mfa: MfaConfig,
 }
 
 impl Default for PoolConfig {
@@ -207,6 +294,7 @@ impl Default for PoolConfig {
             allow_admin_create_user_only: false,
             verification_message: None,
             verification_subject: None,
+            mfa: MfaConfig::default(),
         }
     }
 }
@@ -304,12 +392,78 @@ impl PoolConfig {
                 )));
             }
         }
-        Ok(())
+        self.mfa.validate()
     }
 
     /// Parses the `CreateUserPool` request body.
     pub(crate) fn from_wire(p: &Params<'_>) -> Result<Self, ApiError> {
         let mut c = PoolConfig::new(p.req_str("PoolName")?);
+        c.settings_from_wire(p)?;
+        if let Some(u) = p.obj("UsernameConfiguration")? {
+            c.case_sensitive_usernames = u.bool("CaseSensitive")?.unwrap_or(true);
+        }
+        c.username_attributes = p.str_list("UsernameAttributes")?.unwrap_or_default();
+        c.alias_attributes = p.str_list("AliasAttributes")?.unwrap_or_default();
+        if let Some(m) = p.str("MfaConfiguration")? {
+            // CreateUserPool has no factor settings (SetUserPoolMfaConfig has): ON or
+            // OPTIONAL there means SMS MFA, the only factor Cognito's CreateUserPool sets up.
+            c.mfa.mode = MfaMode::parse(m)?;
+            c.mfa.sms = c.mfa.mode != MfaMode::Off;
+            if let Some(t) = p.str("SmsAuthenticationMessage")? {
+                c.mfa.sms_message = Some(t.to_owned());
+            }
+        }
+        c.schema_from_wire(p)?;
+        Ok(c)
+    }
+
+    /// Parses an `UpdateUserPool` request body into the pool's new configuration. As the
+    /// API reference says, a setting the request leaves out is set to its default, not
+    /// kept. What cannot change after creation is kept: the schema (custom, required and
+    /// immutable attributes), the sign-in attributes (`UsernameAttributes`,
+    /// `AliasAttributes`), username case sensitivity, and the name unless `PoolName` is
+    /// given.
+    pub(crate) fn updated_from_wire(&self, p: &Params<'_>) -> Result<Self, ApiError> {
+        let mut c = PoolConfig {
+            name: match p.str("PoolName")? {
+                Some(n) => n.to_owned(),
+                None => self.name.clone(),
+            },
+            username_attributes: self.username_attributes.clone(),
+            alias_attributes: self.alias_attributes.clone(),
+            custom_attributes: self.custom_attributes.clone(),
+            required_attributes: self.required_attributes.clone(),
+            immutable_attributes: self.immutable_attributes.clone(),
+            case_sensitive_usernames: self.case_sensitive_usernames,
+            ..PoolConfig::default()
+        };
+        c.settings_from_wire(p)?;
+        // MfaConfiguration left out is OFF (its default). ON or OPTIONAL keeps the factors
+        // SetUserPoolMfaConfig enabled (UpdateUserPool has no member for the authenticator
+        // app or email factors), or, with none enabled, means SMS as at CreateUserPool.
+        if let Some(m) = p.str("MfaConfiguration")? {
+            let mode = MfaMode::parse(m)?;
+            if mode != MfaMode::Off {
+                let before = &self.mfa;
+                let none_before = !(before.sms || before.software_token || before.email);
+                c.mfa = MfaConfig {
+                    mode,
+                    sms: before.sms || none_before,
+                    software_token: before.software_token,
+                    email: before.email,
+                    sms_message: p.str("SmsAuthenticationMessage")?.map(str::to_owned),
+                    email_message: before.email_message.clone(),
+                    email_subject: before.email_subject.clone(),
+                };
+            }
+        }
+        Ok(c)
+    }
+
+    /// The members CreateUserPool and UpdateUserPool share, each absent one left at its
+    /// default.
+    fn settings_from_wire(&mut self, p: &Params<'_>) -> Result<(), ApiError> {
+        let c = self;
         if let Some(pol) = p.obj("Policies")?
             && let Some(pp) = pol.obj("PasswordPolicy")?
         {
@@ -327,26 +481,14 @@ impl PoolConfig {
                 };
             }
         }
-        c.username_attributes = p.str_list("UsernameAttributes")?.unwrap_or_default();
-        c.alias_attributes = p.str_list("AliasAttributes")?.unwrap_or_default();
         c.auto_verified_attributes = p.str_list("AutoVerifiedAttributes")?.unwrap_or_default();
         if let Some(s) = p.obj("UserAttributeUpdateSettings")? {
             c.keep_original_until_verified = s
                 .str_list("AttributesRequireVerificationBeforeUpdate")?
                 .unwrap_or_default();
         }
-        if let Some(u) = p.obj("UsernameConfiguration")? {
-            c.case_sensitive_usernames = u.bool("CaseSensitive")?.unwrap_or(true);
-        }
         if let Some(a) = p.obj("AdminCreateUserConfig")? {
             c.allow_admin_create_user_only = a.bool("AllowAdminCreateUserOnly")?.unwrap_or(false);
-        }
-        if let Some(m) = p.str("MfaConfiguration")?
-            && m != "OFF"
-        {
-            return Err(ApiError::invalid_parameter(
-                "MFA is not supported by the local user pool: MfaConfiguration must be OFF.",
-            ));
         }
         if let Some(t) = p.obj("VerificationMessageTemplate")? {
             c.verification_message = t.str("EmailMessage")?.map(str::to_owned);
@@ -361,6 +503,12 @@ impl PoolConfig {
         if c.verification_subject.is_none() {
             c.verification_subject = p.str("EmailVerificationSubject")?.map(str::to_owned);
         }
+        Ok(())
+    }
+
+    /// The `Schema` of CreateUserPool: standard attributes' flags and custom attributes.
+    fn schema_from_wire(&mut self, p: &Params<'_>) -> Result<(), ApiError> {
+        let c = self;
         for s in p.obj_list("Schema")?.unwrap_or_default() {
             let name = s.req_str("Name")?.to_owned();
             let data_type = match s.str("AttributeDataType")? {
@@ -393,8 +541,8 @@ impl PoolConfig {
                 ..CustomAttribute::default()
             };
             if let Some(sc) = s.obj("StringAttributeConstraints")? {
-                attr.min_length = sc.num_string("MinLength")?.map(|v| v as u32);
-                attr.max_length = sc.num_string("MaxLength")?.map(|v| v as u32);
+                attr.min_length = string_length(&sc, "MinLength")?;
+                attr.max_length = string_length(&sc, "MaxLength")?;
             }
             if let Some(nc) = s.obj("NumberAttributeConstraints")? {
                 attr.min_value = nc.num_string("MinValue")?;
@@ -402,9 +550,27 @@ impl PoolConfig {
             }
             c.custom_attributes.push(attr);
         }
-        Ok(c)
+        Ok(())
     }
 }
+
+/// A `StringAttributeConstraints` length: a number from 0 to 2048 (Cognito's largest
+/// string attribute). An `as` cast would have turned `"-1"` into 4294967295 and
+/// `"4294967296"` into 0.
+fn string_length(constraints: &Params<'_>, member: &str) -> Result<Option<u32>, ApiError> {
+    let Some(n) = constraints.num_string(member)? else {
+        return Ok(None);
+    };
+    match u32::try_from(n) {
+        Ok(len) if len <= MAX_STRING_ATTRIBUTE_LENGTH => Ok(Some(len)),
+        _ => Err(ApiError::invalid_parameter(format!(
+            "Invalid {member} in StringAttributeConstraints: {n} (it must be between 0 and {MAX_STRING_ATTRIBUTE_LENGTH})."
+        ))),
+    }
+}
+
+/// The longest string attribute value Cognito allows.
+const MAX_STRING_ATTRIBUTE_LENGTH: u32 = 2048;
 
 /// The id and name of a created pool.
 #[derive(Debug, Clone, PartialEq, Eq)]

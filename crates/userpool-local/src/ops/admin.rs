@@ -19,20 +19,34 @@ use crate::store::{self, ClientRow, PoolRow, User, UserStatus};
 use crate::tokens::PoolKey;
 use crate::util;
 
-/// Creates a pool (key generation runs on the crypto pool).
+/// Creates a pool in the configured region (key generation runs on the crypto pool).
 pub(crate) async fn create_pool(
     state: &State,
     config: PoolConfig,
 ) -> Result<Arc<PoolRt>, ApiError> {
+    create_pool_in(state, config, &state.region).await
+}
+
+/// Creates a pool whose id names `region`.
+async fn create_pool_in(
+    state: &State,
+    config: PoolConfig,
+    region: &str,
+) -> Result<Arc<PoolRt>, ApiError> {
     config.validate()?;
+    // The id shape is the client's (`UserPoolId`): a region, `_`, letters and digits. The
+    // name part is always valid, so a refusal is the region's; checked before the key is
+    // generated so that a refused request costs nothing.
+    let name = util::random_string(9, util::ALNUM)?;
+    let id = userpool_types::UserPoolId::from_parts(region, &name)
+        .map_err(|_| {
+            ApiError::invalid_parameter(format!(
+                "The region '{}' of the request's credential scope cannot start a user pool id: lowercase ASCII letters, digits and '-' only.",
+                region.chars().take(40).collect::<String>()
+            ))
+        })?
+        .to_string();
     let key = crypto::run(PoolKey::generate).await?;
-    // The id shape is the client's (`UserPoolId`): a region, `_`, letters and digits.
-    let id = userpool_types::UserPoolId::from_parts(
-        &state.region,
-        &util::random_string(9, util::ALNUM)?,
-    )
-    .map_err(ApiError::internal)?
-    .to_string();
     let now = util::now_ms();
     let row = PoolRow {
         id: id.clone(),
@@ -59,17 +73,7 @@ pub(crate) async fn create_client(
 ) -> Result<ClientInfo, ApiError> {
     config.validate()?;
     let pool = state.pool(pool_id).await?;
-    if let Some(list) = config
-        .read_attributes
-        .iter()
-        .chain(config.write_attributes.iter())
-        .flatten()
-        .find(|a| !pool.schema.iter().any(|d| &d.name == *a))
-    {
-        return Err(ApiError::invalid_parameter(format!(
-            "Invalid read or write attribute: {list}"
-        )));
-    }
+    check_client_attributes(&pool, &config)?;
     let id = util::random_string(26, util::LOWER_ALNUM)?;
     let secret = if config.generate_secret {
         Some(util::random_string(51, util::LOWER_ALNUM)?)
@@ -96,13 +100,23 @@ pub(crate) async fn create_client(
     })
 }
 
+/// The region a pool id names (its part before `_`); every stored id was made by
+/// `UserPoolId::from_parts`, the configured region is the fallback for anything else.
+fn region_of<'a>(state: &'a State, pool_id: &'a str) -> &'a str {
+    match pool_id.split_once('_') {
+        Some((region, _)) if !region.is_empty() => region,
+        _ => &state.region,
+    }
+}
+
 fn pool_json(state: &State, pool: &PoolRt, users: i64) -> Value {
     let c = &pool.config;
     let pp = &c.password_policy;
+    let region = region_of(state, &pool.id);
     let mut v = json!({
         "Id": pool.id,
         "Name": c.name,
-        "Arn": format!("arn:aws:cognito-idp:{}:000000000000:userpool/{}", state.region, pool.id),
+        "Arn": format!("arn:aws:cognito-idp:{region}:000000000000:userpool/{}", pool.id),
         "Policies": { "PasswordPolicy": {
             "MinimumLength": pp.minimum_length,
             "RequireUppercase": pp.require_uppercase,
@@ -116,7 +130,7 @@ fn pool_json(state: &State, pool: &PoolRt, users: i64) -> Value {
         "LastModifiedDate": util::epoch_json(pool.modified_ms),
         "SchemaAttributes": attributes::schema_json(&pool.schema),
         "AutoVerifiedAttributes": c.auto_verified_attributes,
-        "MfaConfiguration": "OFF",
+        "MfaConfiguration": c.mfa.mode.wire(),
         "EstimatedNumberOfUsers": users,
         "DeletionProtection": "INACTIVE",
         "UsernameConfiguration": { "CaseSensitive": c.case_sensitive_usernames },
@@ -144,11 +158,108 @@ fn pool_json(state: &State, pool: &PoolRt, users: i64) -> Value {
     v
 }
 
-/// CreateUserPool.
-pub(crate) async fn create_user_pool(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
+/// CreateUserPool: the pool id names the region of the request's credential scope (the
+/// region the caller's SDK is configured with), else the configured region.
+pub(crate) async fn create_user_pool(
+    state: &Arc<State>,
+    p: Params<'_>,
+    scope_region: Option<&str>,
+) -> Result<Value, ApiError> {
     let config = PoolConfig::from_wire(&p)?;
-    let pool = create_pool(state, config).await?;
+    let region = scope_region.unwrap_or(&state.region);
+    let pool = create_pool_in(state, config, region).await?;
     Ok(json!({ "UserPool": pool_json(state, &pool, 0) }))
+}
+
+/// UpdateUserPool: every setting the request leaves out goes back to its default (see
+/// [`PoolConfig::updated_from_wire`]); the next request sees the new settings.
+pub(crate) async fn update_user_pool(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
+    let pool = state.pool(p.req_str("UserPoolId")?).await?;
+    let config = pool.config.updated_from_wire(&p)?;
+    config.validate()?;
+    let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
+    let id = pool.id.clone();
+    let found = state
+        .store
+        .write(move |c| store::update_pool_config(c, &id, &text, util::now_ms()))
+        .await?;
+    state.uncache_pool(&pool.id);
+    if !found {
+        return Err(ApiError::pool_not_found(&pool.id));
+    }
+    tracing::info!(pool_id = %pool.id, "user pool updated");
+    Ok(json!({}))
+}
+
+/// What a page token continues: a list, and the pool it lists in (empty for pools).
+#[derive(Clone, Copy)]
+enum PageOf<'a> {
+    Pools,
+    Clients(&'a str),
+    Users(&'a str),
+}
+
+impl PageOf<'_> {
+    fn parts(self) -> (&'static str, String) {
+        match self {
+            PageOf::Pools => ("pools", String::new()),
+            PageOf::Clients(pool) => ("clients", pool.to_owned()),
+            PageOf::Users(pool) => ("users", pool.to_owned()),
+        }
+    }
+}
+
+/// An opaque page token: which list, which pool, and the key of the last item answered
+/// (lists are in key order, so the next page starts after it and stays stable while items
+/// come and go).
+fn page_token(of: PageOf<'_>, last_key: &str) -> String {
+    let (list, pool) = of.parts();
+    util::b64url(format!("{list}\n{pool}\n{last_key}").as_bytes())
+}
+
+/// The last key a page token names; a token that is not one this server gave for this list
+/// (of this pool) is refused as Cognito refuses a bad paging marker.
+fn page_after(of: PageOf<'_>, token: Option<&str>) -> Result<String, ApiError> {
+    let Some(token) = token else {
+        return Ok(String::new());
+    };
+    let (list, pool) = of.parts();
+    let decoded = util::b64url_decode(token).and_then(|b| String::from_utf8(b).ok());
+    let key = decoded.as_deref().and_then(|text| {
+        let mut parts = text.splitn(3, '\n');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(l), Some(p), Some(key)) if l == list && p == pool => Some(key.to_owned()),
+            _ => None,
+        }
+    });
+    key.ok_or_else(|| {
+        let shown: String = token.chars().take(64).collect();
+        ApiError::invalid_parameter(format!("Paging marker {shown} is invalid for request."))
+    })
+}
+
+/// A page size member: absent is `default`, else `min..=max` with AWS's validation wording
+/// (which names the member in lowerCamelCase, `field`).
+fn page_size(
+    p: &Params<'_>,
+    (member, field): (&str, &str),
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<usize, ApiError> {
+    let n = p.int(member)?.unwrap_or(default);
+    if n < min {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{n}' at '{field}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+        )));
+    }
+    if n > max {
+        return Err(ApiError::invalid_parameter(format!(
+            "1 validation error detected: Value '{n}' at '{field}' failed to satisfy constraint: Member must have value less than or equal to {max}"
+        )));
+    }
+    // Within 0..=60 here.
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// DescribeUserPool.
@@ -165,25 +276,18 @@ pub(crate) async fn describe_user_pool(
     Ok(json!({ "UserPool": pool_json(state, &pool, users) }))
 }
 
-/// ListUserPools.
+/// ListUserPools: in id order. `MaxResults` is required; Cognito reads a missing one as 0.
 pub(crate) async fn list_user_pools(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
-    let max = p
-        .int("MaxResults")?
-        .ok_or_else(|| ApiError::missing("MaxResults"))?;
-    if !(1..=60).contains(&max) {
-        return Err(ApiError::invalid_parameter(
-            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 60",
-        ));
-    }
-    let after = p.str("NextToken")?.unwrap_or("").to_owned();
+    let max = page_size(&p, ("MaxResults", "maxResults"), 0, 1, 60)?;
+    let after = page_after(PageOf::Pools, p.str("NextToken")?)?;
     let rows = state
         .store
-        .read(move |c| store::list_pools(c, &after, max as usize + 1))
+        .read(move |c| store::list_pools(c, &after, max + 1))
         .await?;
-    let more = rows.len() > max as usize;
+    let more = rows.len() > max;
     let mut pools = Vec::new();
     let mut last = None;
-    for (id, config, created, modified) in rows.into_iter().take(max as usize) {
+    for (id, config, created, modified) in rows.into_iter().take(max) {
         let name = serde_json::from_str::<PoolConfig>(&config)
             .map(|c| c.name)
             .unwrap_or_default();
@@ -198,7 +302,7 @@ pub(crate) async fn list_user_pools(state: &Arc<State>, p: Params<'_>) -> Result
     }
     let mut out = json!({ "UserPools": pools });
     if more && let Some(last) = last {
-        out["NextToken"] = json!(last);
+        out["NextToken"] = json!(page_token(PageOf::Pools, &last));
     }
     Ok(out)
 }
@@ -235,9 +339,9 @@ fn client_json(client: &ClientRt) -> Value {
         "LastModifiedDate": util::epoch_json(client.modified_ms),
         "CreationDate": util::epoch_json(client.created_ms),
         "ExplicitAuthFlows": flows,
-        "AllowedOAuthFlowsUserPoolClient": false,
         "PreventUserExistenceErrors": if c.prevent_user_existence_errors { "ENABLED" } else { "LEGACY" },
-        "EnableTokenRevocation": true,
+        "EnableTokenRevocation": c.enable_token_revocation,
+        "AllowedOAuthFlowsUserPoolClient": c.allowed_oauth_flows_user_pool_client,
         "EnablePropagateAdditionalUserContextData": false,
         "AuthSessionValidity": c.auth_session_validity_minutes.unwrap_or(3),
     });
@@ -253,7 +357,41 @@ fn client_json(client: &ClientRt) -> Value {
     if let Some(w) = &c.write_attributes {
         v["WriteAttributes"] = json!(w);
     }
+    // Cognito leaves out the OAuth lists that are empty.
+    for (member, list) in [
+        ("CallbackURLs", &c.callback_urls),
+        ("LogoutURLs", &c.logout_urls),
+        ("AllowedOAuthFlows", &c.allowed_oauth_flows),
+        ("AllowedOAuthScopes", &c.allowed_oauth_scopes),
+        (
+            "SupportedIdentityProviders",
+            &c.supported_identity_providers,
+        ),
+    ] {
+        if !list.is_empty() {
+            v[member] = json!(list);
+        }
+    }
+    if let Some(uri) = &c.default_redirect_uri {
+        v["DefaultRedirectURI"] = json!(uri);
+    }
     v
+}
+
+/// ReadAttributes and WriteAttributes must name attributes of the pool's schema.
+fn check_client_attributes(pool: &PoolRt, config: &ClientConfig) -> Result<(), ApiError> {
+    if let Some(unknown) = config
+        .read_attributes
+        .iter()
+        .chain(config.write_attributes.iter())
+        .flatten()
+        .find(|a| !pool.schema.iter().any(|d| &d.name == *a))
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "Invalid read or write attribute: {unknown}"
+        )));
+    }
+    Ok(())
 }
 
 /// CreateUserPoolClient.
@@ -281,6 +419,88 @@ pub(crate) async fn describe_user_pool_client(
         return Err(ApiError::client_not_found(client_id));
     }
     Ok(json!({ "UserPoolClient": client_json(&client) }))
+}
+
+/// UpdateUserPoolClient: every setting the request leaves out goes back to its default
+/// (see [`ClientConfig::updated_from_wire`]); the next sign-in sees the new settings.
+pub(crate) async fn update_user_pool_client(
+    state: &Arc<State>,
+    p: Params<'_>,
+) -> Result<Value, ApiError> {
+    let pool = state.pool(p.req_str("UserPoolId")?).await?;
+    let client_id = p.req_str("ClientId")?;
+    let client = state.client(client_id).await?;
+    if client.pool_id != pool.id {
+        return Err(ApiError::client_not_found(client_id));
+    }
+    let config = client.config.updated_from_wire(&p)?;
+    config.validate()?;
+    check_client_attributes(&pool, &config)?;
+    let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
+    let (pid, cid) = (pool.id.clone(), client.id.clone());
+    let found = state
+        .store
+        .write(move |c| store::update_client_config(c, &pid, &cid, &text, util::now_ms()))
+        .await?;
+    state.uncache_client(&client.id);
+    if !found {
+        return Err(ApiError::client_not_found(client_id));
+    }
+    let client = state.client(&client.id).await?;
+    Ok(json!({ "UserPoolClient": client_json(&client) }))
+}
+
+/// ListUserPoolClients: `ClientId`, `UserPoolId` and `ClientName` of each, in id order.
+pub(crate) async fn list_user_pool_clients(
+    state: &Arc<State>,
+    p: Params<'_>,
+) -> Result<Value, ApiError> {
+    let pool = state.pool(p.req_str("UserPoolId")?).await?;
+    // Cognito documents no default page size; the largest allowed is used.
+    let max = page_size(&p, ("MaxResults", "maxResults"), 60, 1, 60)?;
+    let after = page_after(PageOf::Clients(&pool.id), p.str("NextToken")?)?;
+    let pid = pool.id.clone();
+    let rows = state
+        .store
+        .read(move |c| store::list_clients(c, &pid, &after, max + 1))
+        .await?;
+    let more = rows.len() > max;
+    let mut clients = Vec::new();
+    let mut last = None;
+    for (id, config) in rows.into_iter().take(max) {
+        let name = serde_json::from_str::<ClientConfig>(&config)
+            .map(|c| c.name)
+            .unwrap_or_default();
+        clients.push(json!({ "ClientId": id, "UserPoolId": pool.id, "ClientName": name }));
+        last = Some(id);
+    }
+    let mut out = json!({ "UserPoolClients": clients });
+    if more && let Some(last) = last {
+        out["NextToken"] = json!(page_token(PageOf::Clients(&pool.id), &last));
+    }
+    Ok(out)
+}
+
+/// DeleteUserPoolClient: the client, and the sessions signed in through it (their refresh
+/// and access tokens stop working); sign-ins in progress fail at their next step, which
+/// looks the client up.
+pub(crate) async fn delete_user_pool_client(
+    state: &Arc<State>,
+    p: Params<'_>,
+) -> Result<Value, ApiError> {
+    let pool = state.pool(p.req_str("UserPoolId")?).await?;
+    let client_id = p.req_str("ClientId")?.to_owned();
+    let (pid, cid) = (pool.id.clone(), client_id.clone());
+    let existed = state
+        .store
+        .write(move |c| store::delete_client(c, &pid, &cid))
+        .await?;
+    state.uncache_client(&client_id);
+    if !existed {
+        return Err(ApiError::client_not_found(&client_id));
+    }
+    tracing::info!(pool_id = %pool.id, client_id = %client_id, "app client deleted");
+    Ok(json!({}))
 }
 
 /// The invitation an admin-created user receives (one per requested medium).
@@ -318,7 +538,8 @@ fn temp_expiry(pool: &PoolRt) -> i64 {
             .temporary_password_validity_days
             .max(1),
     );
-    util::now_ms() + days * 86_400_000
+    // At most u32::MAX days: the product fits in i64; the sum saturates with the clock.
+    util::now_ms().saturating_add(days.saturating_mul(86_400_000))
 }
 
 /// What an admin asks for when creating a user.
@@ -524,7 +745,10 @@ where
 pub(crate) async fn admin_get_user(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
     let pool = state.pool(p.req_str("UserPoolId")?).await?;
     let user = load(state, &pool, p.req_str("Username")?).await?;
-    Ok(user_json(&user, "UserAttributes", None))
+    let mfa = super::mfa::load_user_mfa(state, &user).await?;
+    let mut out = user_json(&user, "UserAttributes", None);
+    super::mfa::add_user_mfa_json(&mut out, &mfa, true);
+    Ok(out)
 }
 
 /// AdminConfirmSignUp.
@@ -780,16 +1004,14 @@ impl Filter {
 /// ListUsers.
 pub(crate) async fn list_users(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
     let pool = state.pool(p.req_str("UserPoolId")?).await?;
-    let limit = p.int("Limit")?.unwrap_or(60);
-    if !(0..=60).contains(&limit) {
-        return Err(ApiError::invalid_parameter(
-            "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
-        ));
-    }
-    let limit = if limit == 0 { 60 } else { limit as usize };
+    // 0, like an absent Limit, means the most (60).
+    let limit = match page_size(&p, ("Limit", "limit"), 60, 0, 60)? {
+        0 => 60,
+        n => n,
+    };
     let filter = parse_filter(p.str("Filter")?.unwrap_or(""))?;
     let only = p.str_list("AttributesToGet")?;
-    let mut after = p.str("PaginationToken")?.unwrap_or("").to_owned();
+    let mut after = page_after(PageOf::Users(&pool.id), p.str("PaginationToken")?)?;
     let mut found: Vec<User> = Vec::new();
     let mut more = false;
     loop {
@@ -820,7 +1042,7 @@ pub(crate) async fn list_users(state: &Arc<State>, p: Params<'_>) -> Result<Valu
         .collect();
     let mut out = json!({ "Users": users });
     if more && let Some(last) = found.last() {
-        out["PaginationToken"] = json!(last.sub);
+        out["PaginationToken"] = json!(page_token(PageOf::Users(&pool.id), &last.sub));
     }
     Ok(out)
 }

@@ -1,6 +1,8 @@
-//! InitiateAuth and RespondToAuthChallenge: USER_SRP_AUTH / PASSWORD_VERIFIER,
-//! USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH, NEW_PASSWORD_REQUIRED; lockout after repeated
-//! wrong passwords.
+//! InitiateAuth and RespondToAuthChallenge, and their admin twins AdminInitiateAuth and
+//! AdminRespondToAuthChallenge (one core, [`Entry`] says which): USER_SRP_AUTH /
+//! PASSWORD_VERIFIER, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH,
+//! NEW_PASSWORD_REQUIRED; lockout after repeated wrong passwords. The MFA challenges that may follow a right password are in
+//! [`super::mfa`].
 //!
 //! A password attempt is checked in two parts. The crypto (the SRP steps, the verifier
 //! check of USER_PASSWORD_AUTH) runs on the crypto pool against the verifier as read when
@@ -14,16 +16,19 @@
 //! credential.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use rusqlite::Connection;
 
+use super::mfa;
 use super::session::{self, NewSession};
-use super::{check_secret_hash, crypto, ensure_enabled, find_user, names_user};
+use super::{
+    challenge_answer, challenge_expired, check_secret_hash, crypto, ensure_enabled, find_user,
+    missing_param, names_user,
+};
 use crate::attributes::{self, WriteKind};
-use crate::config::Limits;
+use crate::config::{Limits, MfaMode};
 use crate::error::{ApiError, ExceptionName};
 use crate::password;
 use crate::protocol::{Params, lookup};
@@ -32,10 +37,6 @@ use crate::srp_state::PendingSrp;
 use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, User, UserStatus};
 use crate::util;
-
-fn missing_param(name: &str) -> ApiError {
-    ApiError::invalid_parameter(format!("Missing required parameter {name}"))
-}
 
 fn flow_disabled(flow: &str) -> ApiError {
     ApiError::invalid_parameter(format!("{flow} flow not enabled for this client"))
@@ -52,7 +53,7 @@ fn locked(user: &User) -> bool {
 /// Which operation checked a password: their answers differ once the user is locked out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Checked {
-    /// InitiateAuth or RespondToAuthChallenge.
+    /// A sign-in: InitiateAuth, RespondToAuthChallenge or their admin twins.
     SignIn,
     /// ChangePassword (its previous password).
     ChangePassword,
@@ -74,17 +75,18 @@ impl Checked {
 /// Until when a user with `failed` counted failures is locked out (0: not locked):
 /// from the threshold on, `lockout_base` doubling with each further failure, at most
 /// `lockout_max`.
-fn lock_until(limits: &Limits, failed: i64, now_ms: i64) -> i64 {
+pub(crate) fn lock_until(limits: &Limits, failed: i64, now_ms: i64) -> i64 {
     let threshold = i64::from(limits.lockout_threshold);
     if failed < threshold {
         return 0;
     }
-    let doublings = (failed - threshold).min(20) as u32;
+    // 0..=20: `failed >= threshold >= 0`, and the count is capped before the shift.
+    let doublings = u32::try_from((failed - threshold).min(20)).unwrap_or(20);
     let lock = limits
         .lockout_base
         .saturating_mul(1u32 << doublings)
         .min(limits.lockout_max);
-    now_ms.saturating_add(lock.as_millis() as i64)
+    now_ms.saturating_add(util::duration_ms(lock))
 }
 
 /// Decides a password attempt and records it, inside the caller's write transaction.
@@ -137,12 +139,79 @@ pub(crate) fn settle_attempt(
     Ok(Ok(user))
 }
 
+/// Which operation a sign-in came through: the public calls (InitiateAuth,
+/// RespondToAuthChallenge: the client id names the pool) or the admin ones
+/// (AdminInitiateAuth, AdminRespondToAuthChallenge: SigV4-signed, with `UserPoolId`).
+/// Everything after the pool and client are resolved is shared; only the flows each
+/// accepts differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Public,
+    Admin,
+}
+
+impl Entry {
+    /// The app client and its pool. The admin calls name both: an unknown pool is
+    /// answered first, and a client of another pool is an unknown client, as Cognito
+    /// answers them.
+    async fn client_and_pool(
+        self,
+        state: &State,
+        p: &Params<'_>,
+        client_id: &str,
+    ) -> Result<(Arc<ClientRt>, Arc<PoolRt>), ApiError> {
+        match self {
+            Entry::Public => state.client_and_pool(client_id).await,
+            Entry::Admin => {
+                let pool = state.pool(p.req_str("UserPoolId")?).await?;
+                let client = state.client(client_id).await?;
+                if client.pool_id != pool.id {
+                    return Err(ApiError::client_not_found(client_id));
+                }
+                Ok((client, pool))
+            }
+        }
+    }
+}
+
+/// Cognito's answer to a flow of the other entry point (USER_PASSWORD_AUTH at
+/// AdminInitiateAuth, ADMIN_USER_PASSWORD_AUTH at InitiateAuth).
+fn method_not_supported() -> ApiError {
+    ApiError::invalid_parameter("Initiate Auth method not supported.")
+}
+
+/// Whether an app client allows ADMIN_USER_PASSWORD_AUTH: `ALLOW_ADMIN_USER_PASSWORD_AUTH`,
+/// or its legacy name `ADMIN_NO_SRP_AUTH`. Not in Cognito's default flows (an empty
+/// list), as documented for CreateUserPoolClient.
+fn allows_admin_password(client: &ClientRt) -> bool {
+    client
+        .config
+        .explicit_auth_flows
+        .iter()
+        .any(|f| f == "ALLOW_ADMIN_USER_PASSWORD_AUTH" || f == "ADMIN_NO_SRP_AUTH")
+}
+
 /// InitiateAuth.
 pub(crate) async fn initiate_auth(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
+    initiate(state, p, Entry::Public).await
+}
+
+/// AdminInitiateAuth.
+pub(crate) async fn admin_initiate_auth(
+    state: &Arc<State>,
+    p: Params<'_>,
+) -> Result<Value, ApiError> {
+    initiate(state, p, Entry::Admin).await
+}
+
+/// The start of a sign-in, for both entry points. `ContextData`, `ClientMetadata` and
+/// `AnalyticsMetadata` are accepted and unused (no threat protection, no Lambda
+/// triggers).
+async fn initiate(state: &Arc<State>, p: Params<'_>, entry: Entry) -> Result<Value, ApiError> {
     let flow = p.req_str("AuthFlow")?;
     let client_id = p.req_str("ClientId")?;
     let params = p.str_map("AuthParameters")?.unwrap_or_default();
-    let (client, pool) = state.client_and_pool(client_id).await?;
+    let (client, pool) = entry.client_and_pool(state, &p, client_id).await?;
     let flows = client.config.flows();
     match flow {
         "USER_SRP_AUTH" => {
@@ -152,8 +221,22 @@ pub(crate) async fn initiate_auth(state: &Arc<State>, p: Params<'_>) -> Result<V
             start_srp(state, pool, client, &params).await
         }
         "USER_PASSWORD_AUTH" => {
+            if entry == Entry::Admin {
+                return Err(method_not_supported());
+            }
             if !flows.password {
                 return Err(flow_disabled("USER_PASSWORD_AUTH"));
+            }
+            password_auth(state, pool, client, &params).await
+        }
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            if entry == Entry::Public {
+                return Err(method_not_supported());
+            }
+            if !allows_admin_password(&client) {
+                return Err(ApiError::invalid_parameter(
+                    "Auth flow not enabled for this client",
+                ));
             }
             password_auth(state, pool, client, &params).await
         }
@@ -163,11 +246,9 @@ pub(crate) async fn initiate_auth(state: &Arc<State>, p: Params<'_>) -> Result<V
             }
             refresh(state, pool, client, &params).await
         }
-        "CUSTOM_AUTH" | "USER_AUTH" | "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
-            Err(ApiError::invalid_parameter(format!(
-                "The auth flow {flow} is not supported by the local user pool."
-            )))
-        }
+        "CUSTOM_AUTH" | "USER_AUTH" => Err(ApiError::invalid_parameter(format!(
+            "The auth flow {flow} is not supported by the local user pool."
+        ))),
         other => Err(ApiError::invalid_parameter(format!(
             "1 validation error detected: Value '{other}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set"
         ))),
@@ -230,7 +311,7 @@ async fn start_srp(
         username: user.username.clone(),
         srp_a: srp_a.to_owned(),
         step,
-        expires: Instant::now() + state.limits.srp_attempt_validity,
+        expires: util::instant_after(state.limits.srp_attempt_validity),
     })?;
     Ok(json!({
         "ChallengeName": "PASSWORD_VERIFIER",
@@ -319,20 +400,25 @@ async fn finish_sign_in(
     let limits = state.limits.clone();
     let (pool_id, sub) = (read.pool_id.clone(), read.sub.clone());
     let row = new.as_ref().map(|n| (n.row.clone(), n.refresh_hash));
+    let mfa_config = pool.config.mfa.clone();
     let decide = state.store.write_keep(move |c| {
         let user =
             match settle_attempt(c, &limits, &pool_id, &sub, seen_gen, right, Checked::SignIn)? {
                 Ok(user) => user,
                 Err(refusal) => return Ok(Err(refusal)),
             };
+        // Decided on the MFA settings as they are in this transaction: a second factor
+        // means no session yet.
+        let step = mfa::decide_in(c, &mfa_config, &user)?;
         let mut issued = false;
         if user.status == UserStatus::Confirmed
+            && step.is_none()
             && let Some((row, hash)) = &row
         {
             store::insert_session(c, row, hash)?;
             issued = true;
         }
-        Ok(Ok((user, issued)))
+        Ok(Ok((user, issued, step)))
     });
     let Some(new) = new else {
         // A wrong password is always refused.
@@ -341,23 +427,28 @@ async fn finish_sign_in(
             Ok(_) => Err(ApiError::internal("a wrong password was accepted")),
         };
     };
-    // A confirmed user with the right password almost always gets the session: sign its
-    // tokens while the decision is written, and throw them away if it is a refusal.
-    let (decided, early) = if read.status == UserStatus::Confirmed {
-        let sign = session::authentication_result(
-            state,
-            &pool,
-            &client,
-            &read,
-            &new.row,
-            Some(&new.refresh_token),
-        );
-        let (decided, signed) = tokio::join!(decide, sign);
-        (decided, Some(signed))
-    } else {
-        (decide.await, None)
-    };
-    let (user, issued) = decided?;
+    // A confirmed user with the right password almost always gets the session (unless the
+    // pool has MFA): sign its tokens while the decision is written, and throw them away if
+    // it is a refusal.
+    let (decided, early) =
+        if read.status == UserStatus::Confirmed && pool.config.mfa.mode == MfaMode::Off {
+            let sign = session::authentication_result(
+                state,
+                &pool,
+                &client,
+                &read,
+                &new.row,
+                Some(&new.refresh_token),
+            );
+            let (decided, signed) = tokio::join!(decide, sign);
+            (decided, Some(signed))
+        } else {
+            (decide.await, None)
+        };
+    let (user, issued, step) = decided?;
+    if let Some(step) = step {
+        return mfa::open_step(state, &pool, &client, &user, step);
+    }
     if issued {
         return match early {
             Some(signed) => signed,
@@ -408,7 +499,7 @@ fn new_password_challenge(
         &user.sub,
         "NEW_PASSWORD_REQUIRED",
         user.cred_gen,
-        client.config.session_validity(),
+        state.session_validity(&client.config),
     )?;
     let mut user_attributes = serde_json::Map::new();
     for (name, value) in &user.attrs {
@@ -477,15 +568,34 @@ pub(crate) async fn respond_to_auth_challenge(
     state: &Arc<State>,
     p: Params<'_>,
 ) -> Result<Value, ApiError> {
+    respond(state, p, Entry::Public).await
+}
+
+/// AdminRespondToAuthChallenge.
+pub(crate) async fn admin_respond_to_auth_challenge(
+    state: &Arc<State>,
+    p: Params<'_>,
+) -> Result<Value, ApiError> {
+    respond(state, p, Entry::Admin).await
+}
+
+/// A challenge answer, for both entry points. An SRP attempt or a challenge session is
+/// bound to its pool and app client, not to the entry point that opened it: either
+/// respond call answers it (docs/local-pool.md, "Admin sign-in").
+async fn respond(state: &Arc<State>, p: Params<'_>, entry: Entry) -> Result<Value, ApiError> {
     let client_id = p.req_str("ClientId")?;
     let challenge = p.req_str("ChallengeName")?;
     let responses = p.str_map("ChallengeResponses")?.unwrap_or_default();
-    let (client, pool) = state.client_and_pool(client_id).await?;
+    let (client, pool) = entry.client_and_pool(state, &p, client_id).await?;
     match challenge {
         "PASSWORD_VERIFIER" => password_verifier(state, pool, client, &responses).await,
         "NEW_PASSWORD_REQUIRED" => {
             let session = p.str("Session")?.ok_or_else(|| missing_param("Session"))?;
             new_password(state, pool, client, session, &responses).await
+        }
+        "SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
+            let session = p.str("Session")?.ok_or_else(|| missing_param("Session"))?;
+            mfa::respond(state, pool, client, challenge, session, &responses).await
         }
         other => Err(ApiError::invalid_parameter(format!(
             "The challenge {other} is not supported by the local user pool."
@@ -556,31 +666,10 @@ async fn new_password(
     session: &str,
     r: &[(String, String)],
 ) -> Result<Value, ApiError> {
-    let expired = || ApiError::not_authorized("Invalid session for the user, session is expired.");
-    let pending = state.pending.challenge(session).ok_or_else(expired)?;
-    if pending.client_id != client.id
-        || pending.pool_id != pool.id
-        || pending.challenge != "NEW_PASSWORD_REQUIRED"
-    {
-        return Err(expired());
-    }
+    let (pending, user, _) =
+        challenge_answer(state, &pool, &client, "NEW_PASSWORD_REQUIRED", session, r).await?;
     let opened_gen = pending.cred_gen;
-    let username = lookup(r, "USERNAME").ok_or_else(|| missing_param("USERNAME"))?;
     let new_password = lookup(r, "NEW_PASSWORD").ok_or_else(|| missing_param("NEW_PASSWORD"))?;
-    let (pid, sub) = (pool.id.clone(), pending.sub.clone());
-    let user = state
-        .store
-        .read(move |c| store::user_by_sub(c, &pid, &sub))
-        .await?
-        .ok_or_else(ApiError::user_not_found)?;
-    if !names_user(&pool, &user, username) {
-        return Err(expired());
-    }
-    check_secret_hash(
-        &client,
-        lookup(r, "SECRET_HASH"),
-        &[username, &user.username, &user.sub],
-    )?;
     let mut updates: Vec<(String, String)> = r
         .iter()
         .filter_map(|(k, v)| {
@@ -621,9 +710,7 @@ async fn new_password(
             // A new temporary password, a reset or a disabling since the challenge was
             // opened: the temporary password it was opened with is no longer the user's.
             if u.status != UserStatus::ForceChangePassword || u.cred_gen != opened_gen {
-                return Err(ApiError::not_authorized(
-                    "Invalid session for the user, session is expired.",
-                ));
+                return Err(challenge_expired());
             }
             for (n, v) in updates {
                 if (n == "email" || n == "phone_number") && u.attrs.get(&n) != Some(&v) {
@@ -641,11 +728,22 @@ async fn new_password(
             // A new password: sign-ins still checking the temporary one are over.
             store::bump_credentials(c, &pool2.id, &u.sub)?;
             super::apply_aliases(c, &pool2, &u, false)?;
-            store::insert_session(c, &row, &hash)?;
-            Ok(u)
+            // Read again for the bumped generation, which an MFA challenge is opened under.
+            let u =
+                store::user_by_sub(c, &pool2.id, &u.sub)?.ok_or_else(ApiError::user_not_found)?;
+            // The new password is the first factor: the pool's MFA still comes after it.
+            let step = mfa::decide_in(c, &pool2.config.mfa, &u)?;
+            if step.is_none() {
+                store::insert_session(c, &row, &hash)?;
+            }
+            Ok((u, step))
         })
         .await?;
     state.pending.close_challenge(session);
+    let (user, step) = user;
+    if let Some(step) = step {
+        return mfa::open_step(state, &pool, &client, &user, step);
+    }
     session::authentication_result(
         state,
         &pool,
@@ -717,7 +815,7 @@ mod tests {
             "AuthParameters": { "USERNAME": "rex", "PASSWORD": pw },
         });
         let state = server.state.clone();
-        let first = super::super::call(&state, "InitiateAuth", &sign_in)
+        let first = super::super::call(&state, "InitiateAuth", &sign_in, None)
             .await
             .unwrap();
         let access = first["AuthenticationResult"]["AccessToken"]
@@ -732,12 +830,16 @@ mod tests {
             .insert(sub.clone(), (reached_tx, resume_rx));
         let racing = {
             let state = state.clone();
-            tokio::spawn(async move { super::super::call(&state, "InitiateAuth", &sign_in).await })
+            tokio::spawn(
+                async move { super::super::call(&state, "InitiateAuth", &sign_in, None).await },
+            )
         };
         reached_rx.await.unwrap();
         let mut change = body(&access);
         change["UserPoolId"] = json!(pool.pool_id);
-        super::super::call(&state, between, &change).await.unwrap();
+        super::super::call(&state, between, &change, None)
+            .await
+            .unwrap();
         resume_tx.send(()).unwrap();
         racing.await.unwrap()
     }

@@ -19,6 +19,7 @@ pub(crate) fn purpose_key(purpose: Purpose, attribute: &str) -> String {
         Purpose::ForgotPassword => "forgot".to_owned(),
         Purpose::VerifyAttribute => format!("verify:{attribute}"),
         Purpose::Invitation => "invitation".to_owned(),
+        Purpose::Mfa => "mfa".to_owned(),
     }
 }
 
@@ -47,9 +48,10 @@ pub(crate) fn issue(
 ) -> Result<Delivery, ApiError> {
     let key = purpose_key(purpose, attribute);
     let now = util::now_ms();
-    let window = limits.code_request_window.as_millis() as i64;
+    let window = util::duration_ms(limits.code_request_window);
     let (window_start, sent) = match store::get_code(c, &pool.id, &user.sub, &key)? {
-        Some(row) if now - row.window_start_ms < window => {
+        // Saturating: the row is read from the database, where any integer may be found.
+        Some(row) if now.saturating_sub(row.window_start_ms) < window => {
             (row.window_start_ms, row.sent_in_window)
         }
         _ => (now, 0),
@@ -62,10 +64,10 @@ pub(crate) fn issue(
         code: code.clone(),
         attr: attribute.to_owned(),
         value: destination.to_owned(),
-        expires_ms: now + validity.as_millis() as i64,
+        expires_ms: now.saturating_add(util::duration_ms(validity)),
         failures: 0,
         window_start_ms: window_start,
-        sent_in_window: sent + 1,
+        sent_in_window: sent.saturating_add(1),
     };
     store::put_code(c, &pool.id, &user.sub, &key, &row)?;
     Ok(Delivery {

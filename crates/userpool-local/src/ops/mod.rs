@@ -10,6 +10,8 @@ pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod codes;
 pub(crate) mod crypto;
+pub(crate) mod groups;
+pub(crate) mod mfa;
 pub(crate) mod session;
 pub(crate) mod signup;
 pub(crate) mod user;
@@ -22,13 +24,20 @@ use serde_json::Value;
 use crate::attributes;
 use crate::config::ClientConfig;
 use crate::error::{ApiError, ExceptionName};
-use crate::protocol::{Params, attributes_json};
+use crate::protocol::{Params, attributes_json, lookup};
+use crate::srp_state::PendingChallenge;
 use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, User};
 use crate::util;
 
 /// Runs one operation by its name (the part of `X-Amz-Target` after the dot).
-pub(crate) async fn call(state: &Arc<State>, op: &str, body: &Value) -> Result<Value, ApiError> {
+/// `scope_region` is the region of the request's SigV4 credential scope, if it has one.
+pub(crate) async fn call(
+    state: &Arc<State>,
+    op: &str,
+    body: &Value,
+    scope_region: Option<&str>,
+) -> Result<Value, ApiError> {
     let p = Params::root(body)?;
     match op {
         // Public (unsigned) operations.
@@ -50,14 +59,23 @@ pub(crate) async fn call(state: &Arc<State>, op: &str, body: &Value) -> Result<V
         "GlobalSignOut" => user::global_sign_out(state, p).await,
         "RevokeToken" => user::revoke_token(state, p).await,
         "DeleteUser" => user::delete_user(state, p).await,
+        "AssociateSoftwareToken" => mfa::associate_software_token(state, p).await,
+        "VerifySoftwareToken" => mfa::verify_software_token(state, p).await,
+        "SetUserMFAPreference" => mfa::set_user_mfa_preference(state, p).await,
         // Admin (SigV4-signed; any credentials are accepted) operations.
-        "CreateUserPool" => admin::create_user_pool(state, p).await,
+        "CreateUserPool" => admin::create_user_pool(state, p, scope_region).await,
         "DescribeUserPool" => admin::describe_user_pool(state, p).await,
+        "UpdateUserPool" => admin::update_user_pool(state, p).await,
         "ListUserPools" => admin::list_user_pools(state, p).await,
         "DeleteUserPool" => admin::delete_user_pool(state, p).await,
         "CreateUserPoolClient" => admin::create_user_pool_client(state, p).await,
         "DescribeUserPoolClient" => admin::describe_user_pool_client(state, p).await,
+        "UpdateUserPoolClient" => admin::update_user_pool_client(state, p).await,
+        "ListUserPoolClients" => admin::list_user_pool_clients(state, p).await,
+        "DeleteUserPoolClient" => admin::delete_user_pool_client(state, p).await,
         "AdminCreateUser" => admin::admin_create_user(state, p).await,
+        "AdminInitiateAuth" => auth::admin_initiate_auth(state, p).await,
+        "AdminRespondToAuthChallenge" => auth::admin_respond_to_auth_challenge(state, p).await,
         "AdminGetUser" => admin::admin_get_user(state, p).await,
         "AdminConfirmSignUp" => admin::admin_confirm_sign_up(state, p).await,
         "AdminSetUserPassword" => admin::admin_set_user_password(state, p).await,
@@ -68,6 +86,18 @@ pub(crate) async fn call(state: &Arc<State>, op: &str, body: &Value) -> Result<V
         "AdminUserGlobalSignOut" => admin::admin_user_global_sign_out(state, p).await,
         "AdminDeleteUser" => admin::admin_delete_user(state, p).await,
         "ListUsers" => admin::list_users(state, p).await,
+        "SetUserPoolMfaConfig" => mfa::set_user_pool_mfa_config(state, p).await,
+        "GetUserPoolMfaConfig" => mfa::get_user_pool_mfa_config(state, p).await,
+        "AdminSetUserMFAPreference" => mfa::admin_set_user_mfa_preference(state, p).await,
+        "CreateGroup" => groups::create_group(state, p).await,
+        "GetGroup" => groups::get_group(state, p).await,
+        "UpdateGroup" => groups::update_group(state, p).await,
+        "DeleteGroup" => groups::delete_group(state, p).await,
+        "ListGroups" => groups::list_groups(state, p).await,
+        "AdminAddUserToGroup" => groups::admin_add_user_to_group(state, p).await,
+        "AdminRemoveUserFromGroup" => groups::admin_remove_user_from_group(state, p).await,
+        "AdminListGroupsForUser" => groups::admin_list_groups_for_user(state, p).await,
+        "ListUsersInGroup" => groups::list_users_in_group(state, p).await,
         other => Err(ApiError::new(
             ExceptionName::UnknownOperation,
             format!("The operation {other} is not supported by the local user pool."),
@@ -244,4 +274,55 @@ pub(crate) fn user_client_not_found() -> ApiError {
         ExceptionName::UserNotFound,
         "Username/client id combination not found.",
     )
+}
+
+/// `InvalidParameterException` for a required parameter the request lacks.
+pub(crate) fn missing_param(name: &str) -> ApiError {
+    ApiError::invalid_parameter(format!("Missing required parameter {name}"))
+}
+
+/// Cognito's answer to a challenge answer whose session is unknown, spent, expired, or
+/// not the one this answer claims (another client, pool, challenge or user).
+pub(crate) fn challenge_expired() -> ApiError {
+    ApiError::not_authorized("Invalid session for the user, session is expired.")
+}
+
+/// What every RespondToAuthChallenge answer starts with: the open challenge `session` of
+/// this pool and client for `challenge`, the user it was opened for (read again: it may
+/// have changed since), checked against the answer's `USERNAME` and `SECRET_HASH`. Returns
+/// the challenge, the user and the `USERNAME` as given.
+pub(crate) async fn challenge_answer<'r>(
+    state: &Arc<State>,
+    pool: &PoolRt,
+    client: &ClientRt,
+    challenge: &str,
+    session: &str,
+    r: &'r [(String, String)],
+) -> Result<(PendingChallenge, User, &'r str), ApiError> {
+    let pending = state
+        .pending
+        .challenge(session)
+        .ok_or_else(challenge_expired)?;
+    if pending.client_id != client.id
+        || pending.pool_id != pool.id
+        || pending.challenge != challenge
+    {
+        return Err(challenge_expired());
+    }
+    let username = lookup(r, "USERNAME").ok_or_else(|| missing_param("USERNAME"))?;
+    let (pid, sub) = (pool.id.clone(), pending.sub.clone());
+    let user = state
+        .store
+        .read(move |c| store::user_by_sub(c, &pid, &sub))
+        .await?
+        .ok_or_else(ApiError::user_not_found)?;
+    if !names_user(pool, &user, username) {
+        return Err(challenge_expired());
+    }
+    check_secret_hash(
+        client,
+        lookup(r, "SECRET_HASH"),
+        &[username, &user.username, &user.sub],
+    )?;
+    Ok((pending, user, username))
 }

@@ -34,7 +34,9 @@ pub(crate) fn new_session(client: &ClientRt, user: &User) -> Result<NewSession, 
             client_id: client.id.clone(),
             event_id: util::uuid_v4()?,
             auth_time: now / 1000,
-            expires_ms: now + client.config.refresh_validity().duration().as_millis() as i64,
+            expires_ms: now.saturating_add(util::duration_ms(
+                client.config.refresh_validity().duration(),
+            )),
             revoked: false,
         },
         refresh_token,
@@ -54,8 +56,11 @@ pub(crate) async fn authentication_result(
 ) -> Result<Value, ApiError> {
     let now = util::now_secs();
     let iss = state.issuer(&pool.id);
-    let access_exp = client.config.access_validity().duration().as_secs() as i64;
-    let id_exp = client.config.id_validity().duration().as_secs() as i64;
+    // A validity is at most u32::MAX days, which fits in i64 seconds; the sums still
+    // saturate, as the configuration is read back from the database.
+    let seconds = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let access_exp = seconds(client.config.access_validity().duration());
+    let id_exp = seconds(client.config.id_validity().duration());
 
     let mut readable = Map::new();
     for (name, value) in user.all_attrs() {
@@ -63,13 +68,26 @@ pub(crate) async fn authentication_result(
             readable.insert(name.to_owned(), attributes::claim_value(name, value));
         }
     }
+    // Read at every issue, sign-in or refresh alike, so a refresh carries the groups the
+    // user is in now, as Cognito's does.
+    let (pool_id, sub) = (pool.id.clone(), user.sub.clone());
+    let groups = state
+        .store
+        .read(move |c| super::groups::token_groups(c, &pool_id, &sub))
+        .await?;
     let claims = ClaimsBuilder::new(&user.sub, &user.username, &client.id, now)
         .issuer(iss)
         .origin_jti(&session.origin_jti)
         .event_id(&session.event_id)
-        .auth_time(session.auth_time);
-    let id = claims.id_token(now + id_exp, Some(&util::uuid_v4()?), readable);
-    let access = Value::Object(claims.access_token(now + access_exp, Some(&util::uuid_v4()?)));
+        .auth_time(session.auth_time)
+        .groups(groups);
+    let id = claims.id_token(
+        now.saturating_add(id_exp),
+        Some(&util::uuid_v4()?),
+        readable,
+    );
+    let access =
+        Value::Object(claims.access_token(now.saturating_add(access_exp), Some(&util::uuid_v4()?)));
 
     let signer = pool.clone();
     let (id_token, access_token) = super::crypto::run(move || {

@@ -29,10 +29,13 @@ use crate::util;
 /// GetUser.
 pub(crate) async fn get_user(state: &Arc<State>, p: Params<'_>) -> Result<Value, ApiError> {
     let a = authenticate(state, p.req_str("AccessToken")?).await?;
-    Ok(json!({
+    let mfa = super::mfa::load_user_mfa(state, &a.user).await?;
+    let mut out = json!({
         "Username": a.user.username,
         "UserAttributes": readable_attributes(&a.user, Some(&a.client.config)),
-    }))
+    });
+    super::mfa::add_user_mfa_json(&mut out, &mfa, true);
+    Ok(out)
 }
 
 /// Applies attribute changes to a user (in a transaction) and issues the verification codes

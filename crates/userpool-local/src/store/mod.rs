@@ -10,7 +10,8 @@
 //! connection.
 //!
 //! This module holds the schema and the connections; the queries live in one submodule per
-//! table (`pools` with `clients`, `users`, `aliases`, `codes`, `sessions`) and are
+//! table (`pools` with `clients`, `users`, `aliases`, `codes`, `sessions`, `groups` with
+//! `group_members`) and are
 //! re-exported here, so callers write `store::user_by_sub`.
 
 use std::path::Path;
@@ -91,6 +92,37 @@ CREATE TABLE IF NOT EXISTS sessions (
     revoked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (pool_id, sub);
+CREATE TABLE IF NOT EXISTS groups (
+    pool_id TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    role_arn TEXT,
+    precedence INTEGER,
+    created_ms INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, name_key)
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    pool_id TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    PRIMARY KEY (pool_id, name_key, sub)
+);
+CREATE INDEX IF NOT EXISTS group_members_sub ON group_members (pool_id, sub);
+CREATE TABLE IF NOT EXISTS user_mfa (
+    pool_id TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    totp_secret BLOB,
+    totp_pending BLOB,
+    totp_last_step INTEGER NOT NULL DEFAULT 0,
+    totp_name TEXT,
+    sms_enabled INTEGER NOT NULL DEFAULT 0,
+    totp_enabled INTEGER NOT NULL DEFAULT 0,
+    email_enabled INTEGER NOT NULL DEFAULT 0,
+    preferred TEXT,
+    PRIMARY KEY (pool_id, sub)
+);
 "#;
 
 const READERS: usize = 3;
@@ -114,7 +146,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Brings a database made by an older version up to the current schema.
+/// Brings a database made by an older version up to the current schema. Tables added
+/// since (`groups`, `group_members`, `user_mfa`) need nothing here: [`SCHEMA`] creates whatever is
+/// missing on every open; this handles columns added to existing tables.
 fn migrate(c: &Connection) -> rusqlite::Result<()> {
     let has_cred_gen: bool = c.query_row(
         "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name = 'cred_gen'",
@@ -284,12 +318,16 @@ fn join_err(e: tokio::task::JoinError) -> ApiError {
 // One module per table; callers use `store::name` as before.
 mod aliases;
 mod codes;
+mod groups;
+mod mfa;
 mod pools;
 mod sessions;
 mod users;
 
 pub(crate) use aliases::*;
 pub(crate) use codes::*;
+pub(crate) use groups::*;
+pub(crate) use mfa::*;
 pub(crate) use pools::*;
 pub(crate) use sessions::*;
 pub(crate) use users::*;
@@ -309,5 +347,79 @@ mod tests {
         c.prepare("SELECT cred_gen FROM users").unwrap();
         // Running it again changes nothing.
         migrate(&c).unwrap();
+    }
+
+    #[test]
+    fn an_older_database_gains_the_group_tables() {
+        let c = Connection::open_in_memory().unwrap();
+        let before_groups = SCHEMA
+            .split_once("CREATE TABLE IF NOT EXISTS groups")
+            .unwrap()
+            .0;
+        c.execute_batch(before_groups).unwrap();
+        c.execute(
+            "INSERT INTO users (pool_id, sub, username, username_key, status, enabled, attrs, pending, created_ms, modified_ms) VALUES ('p', 's', 'u', 'u', 'CONFIRMED', 1, '{}', '{}', 0, 0)",
+            [],
+        )
+        .unwrap();
+        assert!(c.prepare("SELECT name FROM groups").is_err());
+        // What `Store::open` runs on an existing file.
+        c.execute_batch(SCHEMA).unwrap();
+        migrate(&c).unwrap();
+        let g = Group {
+            pool_id: "p".into(),
+            name: "Admins".into(),
+            description: None,
+            role_arn: None,
+            precedence: Some(1),
+            created_ms: 0,
+            modified_ms: 0,
+        };
+        assert!(insert_group(&c, &g).unwrap());
+        add_member(&c, "p", "admins", "s").unwrap();
+        let groups = groups_of_user(&c, "p", "s", "", usize::MAX).unwrap();
+        assert_eq!(groups, vec![g]);
+        // The user's row is still there and still readable.
+        assert!(user_by_sub(&c, "p", "s").unwrap().is_some());
+        // Deleting the user removes the membership.
+        delete_user(&c, "p", "s").unwrap();
+        assert!(
+            groups_of_user(&c, "p", "s", "", usize::MAX)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn group_names_are_unique_in_any_case_and_deleting_a_group_removes_members() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(SCHEMA).unwrap();
+        let g = |name: &str| Group {
+            pool_id: "p".into(),
+            name: name.into(),
+            description: None,
+            role_arn: None,
+            precedence: None,
+            created_ms: 0,
+            modified_ms: 0,
+        };
+        assert!(insert_group(&c, &g("Staff")).unwrap());
+        assert!(!insert_group(&c, &g("STAFF")).unwrap());
+        assert_eq!(
+            group_by_name(&c, "p", "staff").unwrap().unwrap().name,
+            "Staff"
+        );
+        add_member(&c, "p", "Staff", "s1").unwrap();
+        add_member(&c, "p", "Staff", "s1").unwrap();
+        let members: i64 = c
+            .query_row("SELECT COUNT(*) FROM group_members", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(members, 1, "adding twice is one membership");
+        assert!(delete_group(&c, "p", "staff").unwrap());
+        assert!(!delete_group(&c, "p", "staff").unwrap());
+        let members: i64 = c
+            .query_row("SELECT COUNT(*) FROM group_members", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(members, 0);
     }
 }

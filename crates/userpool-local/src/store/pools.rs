@@ -63,13 +63,38 @@ pub(crate) fn delete_pool(c: &Connection, id: &str) -> Result<bool, ApiError> {
     let n = c
         .execute("DELETE FROM pools WHERE id = ?1", params![id])
         .map_err(db_err)?;
-    for table in ["clients", "users", "aliases", "codes", "sessions"] {
+    for table in [
+        "clients",
+        "users",
+        "aliases",
+        "codes",
+        "sessions",
+        "groups",
+        "group_members",
+        "user_mfa",
+    ] {
         c.execute(
             &format!("DELETE FROM {table} WHERE pool_id = ?1"),
             params![id],
         )
         .map_err(db_err)?;
     }
+    Ok(n > 0)
+}
+
+/// Writes a pool's configuration back (SetUserPoolMfaConfig); false if the pool is gone.
+pub(crate) fn update_pool_config(
+    c: &Connection,
+    id: &str,
+    config: &str,
+    modified_ms: i64,
+) -> Result<bool, ApiError> {
+    let n = c
+        .execute(
+            "UPDATE pools SET config = ?2, modified_ms = ?3 WHERE id = ?1",
+            params![id, config, modified_ms],
+        )
+        .map_err(db_err)?;
     Ok(n > 0)
 }
 
@@ -116,4 +141,62 @@ pub(crate) fn get_client(c: &Connection, id: &str) -> Result<Option<ClientRow>, 
     })
     .optional()
     .map_err(db_err)
+}
+
+/// Writes an app client's configuration back (UpdateUserPoolClient); false if the client
+/// is not one of `pool_id`'s.
+pub(crate) fn update_client_config(
+    c: &Connection,
+    pool_id: &str,
+    id: &str,
+    config: &str,
+    modified_ms: i64,
+) -> Result<bool, ApiError> {
+    let n = c
+        .execute(
+            "UPDATE clients SET config = ?3, modified_ms = ?4 WHERE id = ?1 AND pool_id = ?2",
+            params![id, pool_id, config, modified_ms],
+        )
+        .map_err(db_err)?;
+    Ok(n > 0)
+}
+
+/// Deletes an app client of `pool_id` and its sign-in sessions, so that the refresh tokens
+/// and access tokens issued to it stop working; false if there was no such client.
+pub(crate) fn delete_client(c: &Connection, pool_id: &str, id: &str) -> Result<bool, ApiError> {
+    let n = c
+        .execute(
+            "DELETE FROM clients WHERE id = ?1 AND pool_id = ?2",
+            params![id, pool_id],
+        )
+        .map_err(db_err)?;
+    if n > 0 {
+        c.execute(
+            "DELETE FROM sessions WHERE client_id = ?1 AND pool_id = ?2",
+            params![id, pool_id],
+        )
+        .map_err(db_err)?;
+    }
+    Ok(n > 0)
+}
+
+/// `(id, config json)` of `pool_id`'s app clients with id > `after`, in id order.
+pub(crate) fn list_clients(
+    c: &Connection,
+    pool_id: &str,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id, config FROM clients WHERE pool_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        )
+        .map_err(db_err)?;
+    let rows = st
+        .query_map(
+            params![pool_id, after, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(db_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
 }

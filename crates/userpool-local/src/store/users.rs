@@ -28,14 +28,47 @@ impl UserStatus {
         }
     }
 
-    fn parse(s: &str) -> Self {
-        match s {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "UNCONFIRMED" => UserStatus::Unconfirmed,
             "CONFIRMED" => UserStatus::Confirmed,
             "FORCE_CHANGE_PASSWORD" => UserStatus::ForceChangePassword,
             "RESET_REQUIRED" => UserStatus::ResetRequired,
-            _ => UserStatus::Unconfirmed,
-        }
+            _ => return None,
+        })
     }
+}
+
+/// Why a stored column could not be read back (the column's value is not included: it may
+/// be an attribute or a password verifier).
+#[derive(Debug)]
+struct Damaged(&'static str);
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a user's stored {} cannot be read", self.0)
+    }
+}
+
+impl std::error::Error for Damaged {}
+
+/// A damaged column of the row: the read fails (an `InternalErrorException`) instead of
+/// reading it as empty, which the next update of the user would have written back over
+/// the data.
+fn damaged(column: usize, what: &'static str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        Box::new(Damaged(what)),
+    )
+}
+
+fn string_map(
+    text: &str,
+    column: usize,
+    what: &'static str,
+) -> rusqlite::Result<BTreeMap<String, String>> {
+    serde_json::from_str(text).map_err(|_| damaged(column, what))
 }
 
 /// A user as stored. `attrs` holds every attribute but `sub`.
@@ -94,7 +127,17 @@ impl User {
 
 const USER_COLUMNS: &str = "pool_id, sub, username, username_key, status, enabled, attrs, pending, salt, verifier, temp_expires_ms, failed, locked_until_ms, created_ms, modified_ms, cred_gen";
 
-fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+/// The user columns, each qualified by `table` (for joins), in the order [`user_from_row`]
+/// reads them.
+pub(super) fn user_columns_of(table: &str) -> String {
+    USER_COLUMNS
+        .split(", ")
+        .map(|col| format!("{table}.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let attrs: String = r.get(6)?;
     let pending: String = r.get(7)?;
     let salt: Option<Vec<u8>> = r.get(8)?;
@@ -105,10 +148,10 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         sub: r.get(1)?,
         username: r.get(2)?,
         username_key: r.get(3)?,
-        status: UserStatus::parse(&status),
+        status: UserStatus::parse(&status).ok_or_else(|| damaged(4, "status"))?,
         enabled: r.get::<_, i64>(5)? != 0,
-        attrs: serde_json::from_str(&attrs).unwrap_or_default(),
-        pending: serde_json::from_str(&pending).unwrap_or_default(),
+        attrs: string_map(&attrs, 6, "attributes")?,
+        pending: string_map(&pending, 7, "pending attribute changes")?,
         verifier: match (salt, verifier) {
             (Some(salt), Some(verifier)) => Some(StoredVerifier { salt, verifier }),
             _ => None,
@@ -243,9 +286,17 @@ pub(crate) fn list_users(
     rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
 }
 
-/// Deletes a user and everything that hangs off it (aliases, codes, sessions).
+/// Deletes a user and everything that hangs off it (aliases, codes, sessions, group
+/// memberships, MFA settings).
 pub(crate) fn delete_user(c: &Connection, pool_id: &str, sub: &str) -> Result<(), ApiError> {
-    for table in ["users", "aliases", "codes", "sessions"] {
+    for table in [
+        "users",
+        "aliases",
+        "codes",
+        "sessions",
+        "group_members",
+        "user_mfa",
+    ] {
         c.prepare_cached(&format!(
             "DELETE FROM {table} WHERE pool_id = ?1 AND sub = ?2"
         ))

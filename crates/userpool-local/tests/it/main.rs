@@ -4,14 +4,20 @@
 
 mod abuse;
 mod admin;
+mod admin_auth;
 mod auth;
 mod booleans;
 mod boto3;
+mod boto3_totp;
 mod browser;
 mod common;
+mod control_plane;
 mod crash;
 mod errors;
+mod groups;
+mod hostile;
 mod lockout;
+mod mfa;
 mod peer;
 mod races;
 mod stall;

@@ -7,13 +7,37 @@
 //! `target/peers` and sets their variables, so there the tests run.
 //!
 //! By hand: `python3 -m venv target/peers/boto3-venv &&
-//! target/peers/boto3-venv/bin/pip install boto3 &&
+//! target/peers/boto3-venv/bin/pip install -r xtask/peers/boto3.txt &&
 //! export USERPOOL_BOTO3_PYTHON=$PWD/target/peers/boto3-venv/bin/python`.
 
 use std::io::Write as _;
+use std::process::Command;
 
-/// Names a Python interpreter with boto3 installed.
+/// Names a Python interpreter with boto3 (and pyotp) installed.
 pub const BOTO3_PYTHON: &str = "USERPOOL_BOTO3_PYTHON";
+
+/// Runs the peer script `tests/peer/<script>` with `interpreter` and `args`, and returns
+/// what it wrote on stdout. A script that cannot start or exits unsuccessfully fails the
+/// test, with both of its outputs in the message.
+pub async fn run_script(interpreter: &str, script: &str, args: &[&str]) -> String {
+    let path = format!("{}/tests/peer/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut command = Command::new(interpreter);
+    command.arg(&path).args(args);
+    // On a blocking thread: the server the script talks to runs on this test's runtime,
+    // which waiting here would stall.
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the thread running the peer script")
+        .unwrap_or_else(|e| panic!("running {interpreter} {path}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{script} failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    stdout
+}
 
 /// The value of the peer variable `var`, or `None` when it is not set: then the skip is
 /// reported (or, under CI, the test fails) and the caller returns.

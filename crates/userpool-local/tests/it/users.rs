@@ -864,18 +864,22 @@ async fn read_and_write_attributes_of_the_app_client_apply() {
 }
 
 #[tokio::test]
-async fn pool_config_rejects_mfa_and_conflicting_settings() {
+async fn pool_config_rejects_an_unknown_mfa_mode_and_conflicting_settings() {
     let server = LocalPool::builder().start().await.unwrap();
     let mut both = PoolConfig::new("x");
     both.alias_attributes = vec!["email".into()];
     both.username_attributes = vec!["email".into()];
     assert!(server.create_pool(both).await.is_err());
     let sdk = sdk(server.endpoint());
-    let (code, _) = err(sdk
+    // MFA itself is supported (see mfa.rs); a mode outside OFF, ON, OPTIONAL is not.
+    let (code, msg) = err(sdk
         .create_user_pool()
         .pool_name("mfa")
-        .mfa_configuration(aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::On)
+        .mfa_configuration(
+            aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::from("SOMETIMES"),
+        )
         .send()
         .await);
     assert_eq!(code, "InvalidParameterException");
+    assert!(msg.contains("'SOMETIMES' at 'mfaConfiguration'"), "{msg}");
 }

@@ -224,14 +224,12 @@ pub fn expected_hash(username: &str) -> String {
 }
 
 pub fn sign_up_request() -> SignUpRequest {
-    SignUpRequest {
-        username: user("alice"),
-        password: Password::from(PASSWORD),
-        attributes: Attributes::try_from([("email", "alice@example.com"), ("custom:team", "t1")])
-            .unwrap(),
-        validation_data: Attributes::try_from([("invite", "xyz")]).unwrap(),
-        client_metadata: BTreeMap::from([("source".to_owned(), "test".to_owned())]),
-    }
+    SignUpRequest::new(user("alice"), Password::from(PASSWORD))
+        .with_attributes(
+            Attributes::try_from([("email", "alice@example.com"), ("custom:team", "t1")]).unwrap(),
+        )
+        .with_validation_data(Attributes::try_from([("invite", "xyz")]).unwrap())
+        .with_client_metadata(BTreeMap::from([("source".to_owned(), "test".to_owned())]))
 }
 
 pub fn tokens_answer() -> Value {

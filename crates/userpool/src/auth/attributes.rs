@@ -67,9 +67,11 @@ impl Auth {
                                 .find(|d| d.attribute_name.as_deref() == Some(name.as_str()))
                         })
                         .flatten();
-                    let result = AttributeUpdateResult {
-                        is_updated: delivery.is_none(),
-                        code_delivery: delivery.cloned(),
+                    let result = match delivery {
+                        Some(delivery) => {
+                            AttributeUpdateResult::new(false).with_code_delivery(delivery.clone())
+                        }
+                        None => AttributeUpdateResult::new(true),
                     };
                     (name.clone(), result)
                 })

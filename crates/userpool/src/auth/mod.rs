@@ -1,6 +1,7 @@
 //! [`Auth`]: the client, and every operation, one module per group of operations.
 
 mod attributes;
+mod mfa;
 mod passwords;
 mod session;
 mod sign_in;
@@ -11,25 +12,26 @@ use std::fmt;
 use std::sync::Arc;
 
 use userpool_hub::{Hub, Listener, Subscription};
-use userpool_srp::{PasswordClaimRequest, SrpClient, SrpError};
+use userpool_srp::{PasswordVerifierAnswer, SrpError, SrpSignIn};
 use userpool_storage::Storage;
 use userpool_transport::{
     AuthOutcome, Challenge, ChallengeRequest, ChallengeResponse, ClientMetadata, InitiateAuth,
-    SignUpRequest, Transport,
+    SignUpRequest, SoftwareTokenAuth, Transport,
 };
 use userpool_types::{
     AUTH_CHANNEL, AttributeName, AttributeUpdateResult, AttributeUpdateResults, Attributes,
-    AuthEvent, AuthFlow, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error, NextStep,
-    Password, SecretString, Session, SignUpResult, User, UserPoolId, Username,
+    AuthEvent, AuthFlow, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error, MfaPreference,
+    MfaPreferenceUpdate, MfaSettings, MfaType, NextStep, Password, SecretString, Session,
+    SignUpResult, TotpSetupDetails, User, UserPoolId, Username,
 };
 
-use crate::challenge::{self, Pending};
+use crate::challenge::{self, Pending, Step};
 use crate::config::{AuthBuilder, Config};
 use crate::inner::{Inner, parse_tokens};
 use crate::retry::{Replay, with_retry};
 use crate::{
-    Clock, ConfirmSignUpOptions, CurrentUserOptions, RequestOptions, SignInOptions, SignOutOptions,
-    SignUpOptions,
+    Clock, ConfirmSignInOptions, ConfirmSignUpOptions, CurrentUserOptions, RequestOptions,
+    SignInOptions, SignOutOptions, SignUpOptions,
 };
 
 /// The outcome of a sign-in step: signed in, or what the user must answer next.

@@ -48,7 +48,7 @@ impl Auth {
             )
             .await;
         if let Err(error) = &result {
-            tracing::debug!(error = %error, "sign-in failed");
+            tracing::debug!(error = %error.chain(), "sign-in failed");
             self.inner.emit(AuthEvent::SignInFailure {
                 error: error.clone(),
             });
@@ -72,14 +72,14 @@ impl Auth {
         let transport = &self.inner.transport;
         match flow {
             AuthFlow::UserSrp => {
-                let srp = SrpClient::new()
+                let srp = SrpSignIn::new()
                     .map_err(srp_error("the client's ephemeral value could not be drawn"))?;
                 let first = self
                     .retrying(Replay::Safe, "InitiateAuth", || {
                         transport.initiate_auth(
                             InitiateAuth::UserSrp {
                                 username: username.clone(),
-                                srp_a: srp.srp_a_hex().to_owned(),
+                                srp_a: srp.srp_a().to_owned(),
                                 device_key: None,
                             },
                             metadata.clone(),
@@ -92,6 +92,7 @@ impl Auth {
                 };
                 let answer =
                     self.password_verifier(&srp, &challenge, &password, &username, metadata)?;
+                // The ephemeral private key is wiped as soon as the proof is computed.
                 drop(srp);
                 let next = self
                     .retrying(Replay::OnlyThrottled, "RespondToAuthChallenge", || {
@@ -121,54 +122,59 @@ impl Auth {
         }
     }
 
-    /// Computes the answer to `PASSWORD_VERIFIER`.
+    /// Computes the answer to `PASSWORD_VERIFIER` with the workspace's one SRP sign-in
+    /// sequence ([`SrpSignIn`]).
     fn password_verifier(
         &self,
-        srp: &SrpClient,
+        srp: &SrpSignIn,
         challenge: &Challenge,
         password: &Password,
         typed: &Username,
         client_metadata: ClientMetadata,
     ) -> Result<ChallengeRequest, Error> {
-        let param = |name: &str| {
+        let timestamp = userpool_srp::timestamp(self.inner.clock.now());
+        // An empty parameter is as useless as a missing one; both are the server's fault.
+        let parameter = |name: &str| {
             challenge
                 .parameters
                 .get(name)
+                .map(String::as_str)
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::MalformedResponse {
-                    operation: "InitiateAuth",
-                    reason: format!("the PASSWORD_VERIFIER challenge has no {name}"),
-                })
         };
-        let srp_b = param("SRP_B")?;
-        let salt = param("SALT")?;
-        let secret_block = param("SECRET_BLOCK")?;
-        let user_id = param("USER_ID_FOR_SRP")?;
-        let timestamp = userpool_srp::timestamp(self.inner.clock.now());
-        let signature = srp
-            .password_claim(&PasswordClaimRequest {
-                pool_name: self.inner.config.user_pool_id.pool_name(),
-                user_id_for_srp: user_id,
-                password: password.expose(),
-                salt_hex: salt,
-                srp_b_hex: srp_b,
-                secret_block_b64: secret_block,
-                timestamp: &timestamp,
-            })
-            .map_err(srp_error(
-                "the server's PASSWORD_VERIFIER challenge is invalid",
-            ))?;
-        Ok(ChallengeRequest {
-            session: challenge.session.clone(),
-            username: challenge::challenge_username(challenge, typed),
-            response: ChallengeResponse::PasswordVerifier {
-                secret_block: secret_block.clone(),
-                timestamp,
-                signature: SecretString::new(signature),
-                device_key: None,
-            },
-            client_metadata,
-        })
+        let answer = srp
+            .answer(
+                self.inner.config.user_pool_id.as_str(),
+                password.expose(),
+                &timestamp,
+                parameter,
+            )
+            .map_err(|e| match e {
+                SrpError::MissingParameter { field } => Error::MalformedResponse {
+                    operation: "InitiateAuth",
+                    reason: format!("the PASSWORD_VERIFIER challenge has no {field}"),
+                },
+                other => srp_error("the server's PASSWORD_VERIFIER challenge is invalid")(other),
+            })?;
+        // Moved, not copied: the signature's only copy ends up in a wiped `SecretString`.
+        // The answer's `USERNAME` is not used: the request's username is chosen the way
+        // every other challenge answer chooses it.
+        let PasswordVerifierAnswer {
+            secret_block,
+            timestamp,
+            signature,
+            ..
+        } = answer;
+        let response = ChallengeResponse::PasswordVerifier {
+            secret_block,
+            timestamp,
+            signature: SecretString::new(signature),
+            device_key: None,
+        };
+        Ok(
+            ChallengeRequest::new(challenge::challenge_username(challenge, typed), response)
+                .with_session(challenge.session.clone())
+                .with_client_metadata(client_metadata),
+        )
     }
 
     /// Tokens: store the session and emit `signIn`. A challenge: keep it pending and
@@ -194,17 +200,25 @@ impl Auth {
                 Ok(SignInResult::SignedIn)
             }
             AuthOutcome::Challenge(challenge) => {
-                let step = challenge::next_step(operation, &challenge)?;
                 let username = challenge::challenge_username(&challenge, typed);
                 tracing::debug!(
                     challenge = challenge.name.as_str(),
                     "sign-in continues with a challenge"
                 );
-                self.inner.set_pending(Some(Arc::new(Pending {
-                    step: step.clone(),
-                    session: challenge.session,
+                let (step, session) = match challenge::read_step(operation, &challenge)? {
+                    Step::Ask(step) => (step, challenge.session),
+                    Step::SetUpTotp => {
+                        let (setup, session) = self
+                            .associate_for_sign_in(operation, challenge.session, &username)
+                            .await?;
+                        (NextStep::TotpSetup { setup }, session)
+                    }
+                };
+                self.inner.set_pending(Some(Arc::new(Pending::new(
+                    step.clone(),
+                    session,
                     username,
-                })));
+                ))));
                 Ok(SignInResult::NextStep(step))
             }
             _ => Err(Error::MalformedResponse {
@@ -214,6 +228,151 @@ impl Auth {
         }
     }
 
+    /// `AssociateSoftwareToken` with the session of an `MFA_SETUP` challenge: the secret
+    /// for the app, and the session to verify its code with (Amplify v6 does the same
+    /// before `CONTINUE_SIGN_IN_WITH_TOTP_SETUP`).
+    async fn associate_for_sign_in(
+        &self,
+        operation: &'static str,
+        session: Option<SecretString>,
+        username: &Username,
+    ) -> Result<(TotpSetupDetails, Option<SecretString>), Error> {
+        let session = session.ok_or_else(|| Error::MalformedResponse {
+            operation,
+            reason: "the MFA_SETUP challenge has no Session".into(),
+        })?;
+        // The session is spent by the call: only throttling (nothing done) is retried.
+        let associated = self
+            .retrying(Replay::OnlyThrottled, "AssociateSoftwareToken", || {
+                self.inner
+                    .transport
+                    .associate_software_token(SoftwareTokenAuth::Session(session.clone()))
+            })
+            .await?;
+        let next_session = associated.session.or(Some(session));
+        Ok((
+            TotpSetupDetails::new(associated.secret_code, username.clone()),
+            next_session,
+        ))
+    }
+
+    /// The MFA method `answer` names, if it is one of `offered` (any, when the server
+    /// offered none by name).
+    fn chosen_mfa_type(answer: &SecretString, offered: &[MfaType]) -> Result<MfaType, Error> {
+        MfaType::parse(answer.expose())
+            .filter(|t| offered.is_empty() || offered.contains(t))
+            .ok_or_else(|| {
+                let names: Vec<&str> = if offered.is_empty() {
+                    MfaType::ALL.iter().map(|t| t.as_str()).collect()
+                } else {
+                    offered.iter().map(|t| t.as_str()).collect()
+                };
+                // The answer itself is not repeated: it may be a code typed in the wrong
+                // place.
+                Error::InvalidInput {
+                    field: "answer",
+                    reason: format!("choose one of {}", names.join(", ")),
+                }
+            })
+    }
+
+    /// `MFA_SETUP` with a choice: TOTP calls `AssociateSoftwareToken` and asks for a code
+    /// of the app; email asks for the address. Nothing is answered to Cognito yet.
+    async fn choose_mfa_setup(
+        &self,
+        pending: Arc<Pending>,
+        chosen: MfaType,
+    ) -> Result<SignInResult, Error> {
+        let (step, session) = match chosen {
+            MfaType::Totp => {
+                let associated = self
+                    .associate_for_sign_in(
+                        "RespondToAuthChallenge",
+                        pending.session.clone(),
+                        &pending.username,
+                    )
+                    .await;
+                match associated {
+                    Ok((setup, session)) => (NextStep::TotpSetup { setup }, session),
+                    Err(error) => {
+                        if error.is_not_authorized() {
+                            self.inner.drop_pending(&pending);
+                        }
+                        return Err(error);
+                    }
+                }
+            }
+            MfaType::Email => (NextStep::EmailSetup, pending.session.clone()),
+            other => {
+                return Err(Error::InvalidInput {
+                    field: "answer",
+                    reason: format!("{other} cannot be set up during a sign-in"),
+                });
+            }
+        };
+        let next = Arc::new(Pending::new(
+            step.clone(),
+            session,
+            pending.username.clone(),
+        ));
+        self.inner.replace_pending(&pending, Some(next));
+        Ok(SignInResult::NextStep(step))
+    }
+
+    /// `MFA_SETUP` of an authenticator app: `VerifySoftwareToken` with the session and the
+    /// code, then `RespondToAuthChallenge` with the session it answered. A wrong code
+    /// leaves the step pending with its session, as Cognito allows a few more tries.
+    async fn complete_totp_setup(
+        &self,
+        pending: Arc<Pending>,
+        code: Code,
+        friendly_device_name: Option<String>,
+        client_metadata: ClientMetadata,
+    ) -> Result<SignInResult, Error> {
+        let pending = if pending.totp_verified {
+            pending
+        } else {
+            let session = pending
+                .session
+                .clone()
+                .ok_or_else(|| Error::MalformedResponse {
+                    operation: "AssociateSoftwareToken",
+                    reason: "no session to verify the code with".into(),
+                })?;
+            let verified = self
+                .retrying(Replay::OnlyThrottled, "VerifySoftwareToken", || {
+                    self.inner.transport.verify_software_token(
+                        SoftwareTokenAuth::Session(session.clone()),
+                        code.clone(),
+                        friendly_device_name.clone(),
+                    )
+                })
+                .await;
+            let next_session = match verified {
+                Ok(next_session) => next_session.or(Some(session)),
+                Err(error) => {
+                    if error.is_not_authorized() {
+                        self.inner.drop_pending(&pending);
+                    }
+                    return Err(error);
+                }
+            };
+            let verified = Arc::new(Pending {
+                totp_verified: true,
+                ..Pending::new(pending.step.clone(), next_session, pending.username.clone())
+            });
+            self.inner
+                .replace_pending(&pending, Some(Arc::clone(&verified)));
+            verified
+        };
+        self.answer_challenge(
+            pending,
+            ChallengeResponse::MfaSetup { email: None },
+            client_metadata,
+        )
+        .await
+    }
+
     /// Sends the answer to the pending challenge and handles what comes back.
     async fn answer_challenge(
         &self,
@@ -221,12 +380,9 @@ impl Auth {
         response: ChallengeResponse,
         client_metadata: ClientMetadata,
     ) -> Result<SignInResult, Error> {
-        let answer = ChallengeRequest {
-            session: pending.session.clone(),
-            username: pending.username.clone(),
-            response,
-            client_metadata,
-        };
+        let answer = ChallengeRequest::new(pending.username.clone(), response)
+            .with_session(pending.session.clone())
+            .with_client_metadata(client_metadata);
         let result = self
             .retrying(Replay::OnlyThrottled, "RespondToAuthChallenge", || {
                 self.inner
@@ -318,20 +474,27 @@ impl Auth {
     ///
     /// | pending step | `answer` |
     /// |---|---|
-    /// | [`NextStep::SmsCode`] | the SMS code |
-    /// | [`NextStep::TotpCode`] | the code of the authenticator app |
-    /// | [`NextStep::CustomChallenge`] | the answer to the custom challenge |
-    /// | [`NextStep::SelectMfaType`] | `SMS_MFA` or `SOFTWARE_TOKEN_MFA` (or `SMS`, `TOTP`) |
-    /// | [`NextStep::NewPasswordRequired`] | the new password (no attributes; see [`complete_new_password`](Self::complete_new_password)) |
+    /// | pending step | `answer` | Cognito calls |
+    /// |---|---|---|
+    /// | [`NextStep::SmsCode`] | the SMS code | RespondToAuthChallenge (`SMS_MFA_CODE`) |
+    /// | [`NextStep::TotpCode`] | the code of the authenticator app | RespondToAuthChallenge (`SOFTWARE_TOKEN_MFA_CODE`) |
+    /// | [`NextStep::EmailCode`] | the emailed code | RespondToAuthChallenge (`EMAIL_OTP_CODE`) |
+    /// | [`NextStep::SelectMfaType`] | `SMS`, `TOTP` or `EMAIL` (any case; or `SMS_MFA`, …) | RespondToAuthChallenge (`ANSWER`) |
+    /// | [`NextStep::MfaSetupSelection`] | `TOTP` or `EMAIL` | AssociateSoftwareToken for TOTP; none for email |
+    /// | [`NextStep::TotpSetup`] | a code of the newly set-up app | VerifySoftwareToken, RespondToAuthChallenge (`MFA_SETUP`) |
+    /// | [`NextStep::EmailSetup`] | the email address for codes | RespondToAuthChallenge (`MFA_SETUP`, `EMAIL`) |
+    /// | [`NextStep::CustomChallenge`] | the answer to the custom challenge | RespondToAuthChallenge (`ANSWER`) |
+    /// | [`NextStep::NewPasswordRequired`] | the new password (no attributes; see [`complete_new_password`](Self::complete_new_password)) | RespondToAuthChallenge |
     ///
     /// Event: `signIn` once signed in.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when no sign-in is pending or the answer is empty,
-    /// [`Error::UnsupportedOperation`] for [`NextStep::MfaSetup`] (not supported by this
-    /// client), [`Error::CodeMismatch`] (the sign-in stays pending: try again),
-    /// [`Error::ExpiredCode`], [`Error::NotAuthorized`] (the challenge expired or too
+    /// [`Error::InvalidInput`] when no sign-in is pending, the answer is empty, or it
+    /// names no offered MFA method (nothing is sent); [`Error::CodeMismatch`] (and
+    /// [`Error::EnableSoftwareTokenMfa`] while setting up TOTP): the sign-in stays
+    /// pending with the same session, so the code can be entered again;
+    /// [`Error::ExpiredCode`]; [`Error::NotAuthorized`] (the challenge expired or too
     /// many attempts: the sign-in is over), …
     pub async fn confirm_sign_in(
         &self,
@@ -341,13 +504,16 @@ impl Auth {
             .await
     }
 
-    /// [`confirm_sign_in`](Self::confirm_sign_in) with trigger metadata.
+    /// [`confirm_sign_in`](Self::confirm_sign_in) with trigger metadata and, for a TOTP
+    /// setup, the name of the app ([`ConfirmSignInOptions`]; a [`RequestOptions`] works
+    /// too).
     #[tracing::instrument(name = "userpool.confirm_sign_in", skip_all, fields(challenge))]
     pub async fn confirm_sign_in_with(
         &self,
         answer: impl Into<SecretString>,
-        options: RequestOptions,
+        options: impl Into<ConfirmSignInOptions>,
     ) -> Result<SignInResult, Error> {
+        let (metadata, friendly_device_name) = options.into().into_parts();
         self.inner
             .deadline("confirm_sign_in", async {
                 let answer = answer.into();
@@ -364,14 +530,43 @@ impl Auth {
                     NextStep::TotpCode => ChallengeResponse::SoftwareTokenMfa {
                         code: Code::from(answer),
                     },
-                    NextStep::CustomChallenge { .. } => ChallengeResponse::Custom { answer },
-                    NextStep::SelectMfaType { .. } => ChallengeResponse::SelectMfaType {
-                        answer: match answer.expose() {
-                            "SMS" | "sms" => "SMS_MFA".to_owned(),
-                            "TOTP" | "totp" => "SOFTWARE_TOKEN_MFA".to_owned(),
-                            other => other.to_owned(),
-                        },
+                    NextStep::EmailCode { .. } => ChallengeResponse::EmailOtp {
+                        code: Code::from(answer),
                     },
+                    NextStep::CustomChallenge { .. } => ChallengeResponse::Custom { answer },
+                    NextStep::SelectMfaType { options } => ChallengeResponse::SelectMfaType {
+                        answer: Self::chosen_mfa_type(&answer, options)?
+                            .cognito_name()
+                            .to_owned(),
+                    },
+                    NextStep::MfaSetupSelection { options } => {
+                        let chosen = Self::chosen_mfa_type(&answer, options)?;
+                        return self.choose_mfa_setup(pending, chosen).await;
+                    }
+                    NextStep::TotpSetup { .. } => {
+                        return self
+                            .complete_totp_setup(
+                                pending,
+                                Code::from(answer),
+                                friendly_device_name,
+                                metadata,
+                            )
+                            .await;
+                    }
+                    NextStep::EmailSetup => {
+                        let email = answer.expose().trim();
+                        // What Amplify v6 checks too: an answer without `@` is not an
+                        // address (most likely a code typed too early).
+                        if !email.contains('@') {
+                            return Err(Error::InvalidInput {
+                                field: "answer",
+                                reason: "the email address to send MFA codes to".into(),
+                            });
+                        }
+                        ChallengeResponse::MfaSetup {
+                            email: Some(email.to_owned()),
+                        }
+                    }
                     NextStep::NewPasswordRequired { .. } => ChallengeResponse::NewPassword {
                         new_password: Password::from(answer),
                         attributes: Attributes::new(),
@@ -385,8 +580,7 @@ impl Auth {
                         });
                     }
                 };
-                self.answer_challenge(pending, response, options.into_metadata())
-                    .await
+                self.answer_challenge(pending, response, metadata).await
             })
             .await
     }

@@ -32,10 +32,10 @@ impl Auth {
         self.inner.deadline("sign_out", async {
         let global = options.is_global();
         if let Err(e) = self.inner.sync_storage().await {
-            tracing::warn!(error = %e, "syncing the token store before sign-out failed");
+            tracing::warn!(error = %e.chain(), "syncing the token store before sign-out failed");
         }
         if let Err(e) = self.inner.ensure_loaded().await {
-            tracing::warn!(error = %e, "reading the stored session before sign-out failed");
+            tracing::warn!(error = %e.chain(), "reading the stored session before sign-out failed");
         }
         let transport = &self.inner.transport;
         if global {
@@ -50,7 +50,7 @@ impl Auth {
                         Ok(()) => {}
                         Err(e) if e.is_retryable() => return Err(e),
                         Err(e) => {
-                            tracing::debug!(error = %e, "global sign-out refused; signing out locally")
+                            tracing::debug!(error = %e.chain(), "global sign-out refused; signing out locally")
                         }
                     }
                 }
@@ -71,7 +71,7 @@ impl Auth {
                 })
                 .await
                 {
-                    tracing::warn!(error = %e, "revoking the refresh token failed; signing out locally");
+                    tracing::warn!(error = %e.chain(), "revoking the refresh token failed; signing out locally");
                 }
             }
         }
@@ -96,7 +96,7 @@ impl Auth {
     pub async fn delete_user(&self) -> Result<(), Error> {
         self.inner.deadline("delete_user", async {
         if let Err(e) = self.inner.sync_storage().await {
-            tracing::warn!(error = %e, "syncing the token store before deleting the user failed");
+            tracing::warn!(error = %e.chain(), "syncing the token store before deleting the user failed");
         }
         let session = self.current_session().await?;
         let token = session.access_token().raw().clone();

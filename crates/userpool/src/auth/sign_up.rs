@@ -27,13 +27,10 @@ impl Auth {
                 let password = password.into();
                 non_empty("password", password.as_secret())?;
                 let (attributes, validation_data, client_metadata) = options.into_parts();
-                let request = SignUpRequest {
-                    username: username.clone(),
-                    password,
-                    attributes,
-                    validation_data,
-                    client_metadata,
-                };
+                let request = SignUpRequest::new(username.clone(), password)
+                    .with_attributes(attributes)
+                    .with_validation_data(validation_data)
+                    .with_client_metadata(client_metadata);
                 let result = self
                     .retrying(Replay::OnlyThrottled, "SignUp", || {
                         self.inner.transport.sign_up(request.clone())

@@ -6,11 +6,10 @@ use super::*;
 use crate::{AttributeName, Attributes};
 
 fn email_delivery() -> CodeDeliveryDetails {
-    CodeDeliveryDetails {
-        destination: Some("n***@e***".into()),
-        medium: Some(DeliveryMedium::Email),
-        attribute_name: Some("email".into()),
-    }
+    CodeDeliveryDetails::new()
+        .with_destination("n***@e***")
+        .with_medium(DeliveryMedium::Email)
+        .with_attribute_name("email")
 }
 
 fn refreshed() -> Tok {

@@ -8,7 +8,9 @@
 mod attributes;
 mod concurrency;
 mod config;
+mod groups;
 mod hardening;
+mod mfa;
 mod passwords;
 mod security;
 mod session;
@@ -103,29 +105,40 @@ fn session_claims(t: &Tok) -> ClaimsBuilder {
 }
 
 pub(crate) fn id_jwt(t: &Tok) -> String {
+    id_jwt_of(t, session_claims(t))
+}
+
+fn id_jwt_of(t: &Tok, claims: ClaimsBuilder) -> String {
     let mut attributes = serde_json::Map::new();
     attributes.insert("email".into(), json!(t.email));
-    let claims = session_claims(t).id_token(t.exp, None, attributes);
+    let claims = claims.id_token(t.exp, None, attributes);
     unsigned_jwt(&serde_json::Value::Object(claims))
 }
 
 pub(crate) fn access_jwt(t: &Tok) -> String {
-    let mut session = session_claims(t);
+    access_jwt_of(t, session_claims(t))
+}
+
+fn access_jwt_of(t: &Tok, mut claims: ClaimsBuilder) -> String {
     if t.origin_jti {
-        session = session.origin_jti("jti-1");
+        claims = claims.origin_jti("jti-1");
     }
-    unsigned_jwt(&serde_json::Value::Object(
-        session.access_token(t.exp, None),
-    ))
+    unsigned_jwt(&serde_json::Value::Object(claims.access_token(t.exp, None)))
 }
 
 pub(crate) fn tokens(t: &Tok) -> AuthTokens {
-    AuthTokens {
-        id_token: SecretString::new(id_jwt(t)),
-        access_token: SecretString::new(access_jwt(t)),
-        refresh_token: t.refresh.clone().map(SecretString::new),
-        expires_in: Some(t.exp - t.iat),
-    }
+    tokens_with(t, |claims| claims)
+}
+
+/// The test tokens with more claims (groups, say) set on both.
+pub(crate) fn tokens_with(t: &Tok, edit: impl Fn(ClaimsBuilder) -> ClaimsBuilder) -> AuthTokens {
+    let mut tokens = AuthTokens::new(
+        SecretString::new(id_jwt_of(t, edit(session_claims(t)))),
+        SecretString::new(access_jwt_of(t, edit(session_claims(t)))),
+    )
+    .with_expires_in(t.exp - t.iat);
+    tokens.refresh_token = t.refresh.clone().map(SecretString::new);
+    tokens
 }
 
 pub(crate) fn answer(t: &Tok) -> AuthOutcome {
@@ -133,14 +146,16 @@ pub(crate) fn answer(t: &Tok) -> AuthOutcome {
 }
 
 pub(crate) fn challenge(name: &str, params: &[(&str, &str)]) -> AuthOutcome {
-    AuthOutcome::Challenge(Challenge {
-        name: ChallengeName::from_name(name),
-        session: Some(SecretString::new(format!("session-of-{name}"))),
-        parameters: params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    })
+    AuthOutcome::Challenge(
+        Challenge::new(ChallengeName::from_name(name))
+            .with_session(Some(SecretString::new(format!("session-of-{name}"))))
+            .with_parameters(
+                params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            ),
+    )
 }
 
 pub(crate) fn service(code: &str) -> Error {

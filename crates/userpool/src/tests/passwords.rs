@@ -66,11 +66,10 @@ async fn change_password_errors() {
 }
 
 fn delivery() -> CodeDeliveryDetails {
-    CodeDeliveryDetails {
-        destination: Some("a***@e***".into()),
-        medium: Some(DeliveryMedium::Email),
-        attribute_name: Some("email".into()),
-    }
+    CodeDeliveryDetails::new()
+        .with_destination("a***@e***")
+        .with_medium(DeliveryMedium::Email)
+        .with_attribute_name("email")
 }
 
 #[tokio::test]

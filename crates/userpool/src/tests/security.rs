@@ -84,13 +84,7 @@ fn flow_mock(pool: &SrpPool, signatures: Arc<Mutex<Vec<String>>>) -> MockTranspo
     let mut m = mock();
     m.expect_sign_up()
         .withf(|r: &SignUpRequest| r.password.expose() == PASSWORD)
-        .returning(|_| {
-            Ok(SignUpResult {
-                user_confirmed: false,
-                user_sub: USER_ID.into(),
-                code_delivery: None,
-            })
-        });
+        .returning(|_| Ok(SignUpResult::new(USER_ID, false)));
     m.expect_confirm_sign_up()
         .withf(|_, code, _, _| code.expose() == SIGN_UP_CODE)
         .returning(|_, _, _, _| Ok(()));

@@ -291,12 +291,10 @@ async fn malformed_refresh_answers_keep_the_session() {
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_, _| {
-            Ok(AuthOutcome::Tokens(AuthTokens {
-                id_token: "garbage".into(),
-                access_token: "garbage".into(),
-                refresh_token: None,
-                expires_in: None,
-            }))
+            Ok(AuthOutcome::Tokens(AuthTokens::new(
+                "garbage".into(),
+                "garbage".into(),
+            )))
         });
     m.expect_initiate_auth()
         .times(1)

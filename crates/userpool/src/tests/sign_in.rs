@@ -181,12 +181,9 @@ async fn sign_in_user_not_confirmed() {
 async fn sign_in_tokens_that_do_not_decode_are_malformed_tokens() {
     let mut m = mock();
     m.expect_initiate_auth().times(1).returning(|_, _| {
-        Ok(AuthOutcome::Tokens(AuthTokens {
-            id_token: "not-a-jwt".into(),
-            access_token: "nope".into(),
-            refresh_token: Some("r".into()),
-            expires_in: None,
-        }))
+        Ok(AuthOutcome::Tokens(
+            AuthTokens::new("not-a-jwt".into(), "nope".into()).with_refresh_token("r".into()),
+        ))
     });
     let mut env = env_with(m, MemoryStore::new(), |b| {
         b.auth_flow(AuthFlow::UserPassword)
@@ -549,25 +546,36 @@ async fn an_expired_challenge_session_ends_the_pending_sign_in() {
 }
 
 #[tokio::test]
-async fn mfa_setup_and_device_challenges_are_typed_errors() {
+async fn sms_only_mfa_setup_and_device_challenges_are_typed_errors() {
     let mut m = mock();
     let mut seq = mockall::Sequence::new();
+    // SMS cannot be set up during a sign-in (it needs a verified phone number first).
     m.expect_initiate_auth()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _| Ok(challenge("MFA_SETUP", &[])));
+        .returning(|_, _| {
+            Ok(challenge(
+                "MFA_SETUP",
+                &[("MFAS_CAN_SETUP", r#"["SMS_MFA"]"#)],
+            ))
+        });
     m.expect_initiate_auth()
         .times(1)
         .in_sequence(&mut seq)
         .returning(|_, _| Ok(challenge("DEVICE_SRP_AUTH", &[])));
+    m.expect_respond_to_auth_challenge().never();
+    m.expect_associate_software_token().never();
     let env = env_with(m, MemoryStore::new(), |b| {
         b.auth_flow(AuthFlow::UserPassword)
     });
-    let r = env.auth.sign_in(TYPED, "Pa55word!").await.unwrap();
-    assert_eq!(r.next_step(), Some(&NextStep::MfaSetup));
+    assert!(matches!(
+        env.auth.sign_in(TYPED, "Pa55word!").await,
+        Err(Error::UnsupportedOperation { .. })
+    ));
+    assert!(env.auth.pending_sign_in().is_none());
     assert!(matches!(
         env.auth.confirm_sign_in("x").await,
-        Err(Error::UnsupportedOperation { .. })
+        Err(Error::InvalidInput { .. })
     ));
     assert!(matches!(
         env.auth.sign_in(TYPED, "Pa55word!").await,
@@ -593,12 +601,10 @@ async fn a_new_sign_in_replaces_the_previous_user() {
             let id = serde_json::json!({
                 "token_use": "id", "cognito:username": "grace", "iat": T0, "exp": T0 + HOUR,
             });
-            Ok(AuthOutcome::Tokens(AuthTokens {
-                id_token: unsigned_jwt(&id).into(),
-                access_token: unsigned_jwt(&other).into(),
-                refresh_token: Some("grace-refresh".into()),
-                expires_in: None,
-            }))
+            Ok(AuthOutcome::Tokens(
+                AuthTokens::new(unsigned_jwt(&id).into(), unsigned_jwt(&other).into())
+                    .with_refresh_token("grace-refresh".into()),
+            ))
         });
     let env = env_with(m, MemoryStore::new(), |b| {
         b.auth_flow(AuthFlow::UserPassword)

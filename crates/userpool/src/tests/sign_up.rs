@@ -7,11 +7,10 @@ use super::*;
 use crate::{Attributes, ConfirmSignUpOptions, RequestOptions, SignUpOptions};
 
 fn delivery() -> CodeDeliveryDetails {
-    CodeDeliveryDetails {
-        destination: Some("a***@e***".into()),
-        medium: Some(DeliveryMedium::Email),
-        attribute_name: Some("email".into()),
-    }
+    CodeDeliveryDetails::new()
+        .with_destination("a***@e***")
+        .with_medium(DeliveryMedium::Email)
+        .with_attribute_name("email")
 }
 
 #[tokio::test]
@@ -27,13 +26,7 @@ async fn sign_up_sends_attributes_validation_data_and_metadata() {
                 && r.client_metadata.get("source") == Some(&"test".to_owned())
         })
         .times(1)
-        .returning(|_| {
-            Ok(SignUpResult {
-                user_confirmed: false,
-                user_sub: USER_ID.into(),
-                code_delivery: Some(delivery()),
-            })
-        });
+        .returning(|_| Ok(SignUpResult::new(USER_ID, false).with_code_delivery(delivery())));
     let mut env = env(m);
     let options = SignUpOptions::default()
         .attribute("email", TYPED)
