@@ -34,6 +34,10 @@
 //! calls itself. [`calendar`] is the workspace's one UTC calendar, which the TIMESTAMP,
 //! SigV4's `X-Amz-Date` and readable times share.
 //!
+//! Remembered devices (`ConfirmDevice`, `DEVICE_SRP_AUTH` → `DEVICE_PASSWORD_VERIFIER`)
+//! run the same SRP with the device's keys and random password: [`DeviceRegistration`],
+//! [`DeviceSrpClient`] and [`DeviceSrpServer`].
+//!
 //! # Example: a client and a server
 //!
 //! ```
@@ -107,6 +111,7 @@
 
 pub mod calendar;
 mod client;
+mod device;
 mod encoding;
 mod field;
 mod hash;
@@ -122,6 +127,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 pub use client::{PasswordClaimRequest, SrpClient};
+pub use device::{
+    DEVICE_PASSWORD_BYTES, DEVICE_SALT_BYTES, DevicePassword, DevicePasswordClaimRequest,
+    DeviceRegistration, DeviceSecretVerifierConfig, DeviceSrpClient, DeviceSrpServer,
+    DeviceVerifyRequest, device_verifier_config,
+};
 pub use encoding::MAX_HEX_DIGITS;
 pub use server::{
     PasswordVerifier, SrpServer, VerifyRequest, check_password, make_verifier,
