@@ -3,45 +3,23 @@
 //! verifier config, SRP_A, PASSWORD_CLAIM_SIGNATURE, SRP_B and the server's check of every
 //! vector; then a client↔server round trip with fresh randomness.
 
+mod common;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::Value;
 use userpool_srp::{
     DevicePassword, DevicePasswordClaimRequest, DeviceRegistration, DeviceSecretVerifierConfig,
     DeviceSrpClient, DeviceSrpServer, DeviceVerifyRequest, decode_secret_block,
     device_verifier_config, timestamp_from_unix,
 };
 
+use common::{Vector, bytes};
+
 const VECTORS: &str = include_str!("vectors/device-srp.jsonl");
 const EXPECTED_VECTORS: usize = 10;
 
-struct Vector(Value);
-
-impl Vector {
-    fn s(&self, key: &str) -> &str {
-        self.0[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("vector field {key} missing"))
-    }
-}
-
 fn vectors() -> Vec<Vector> {
-    let all: Vec<Vector> = VECTORS
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| Vector(serde_json::from_str(l).expect("a vector line is JSON")))
-        .collect();
-    assert_eq!(all.len(), EXPECTED_VECTORS, "the vector file is complete");
-    all
-}
-
-/// Even-length hex to bytes.
-fn bytes(hex: &str) -> Vec<u8> {
-    assert_eq!(hex.len() % 2, 0, "{hex}");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    common::vectors(VECTORS, EXPECTED_VECTORS)
 }
 
 fn claim<'a>(v: &'a Vector, random_password: &'a str) -> DevicePasswordClaimRequest<'a> {
@@ -104,7 +82,7 @@ fn client_matches_every_vector() {
             .unwrap();
         assert_eq!(sig, v.s("signature_b64"), "{case}: signature");
         assert_eq!(sig.len(), 44);
-        let ms = v.0["timestamp_epoch_ms"].as_i64().expect("epoch ms");
+        let ms = v.json()["timestamp_epoch_ms"].as_i64().expect("epoch ms");
         assert_eq!(timestamp_from_unix(ms / 1000), v.s("timestamp"), "{case}");
         checked += 1;
     }

@@ -2,42 +2,20 @@
 //! through the public API only: SRP_A, PASSWORD_CLAIM_SIGNATURE, SRP_B, the server's check,
 //! the verifier and the TIMESTAMP of every vector.
 
-use serde_json::Value;
+mod common;
+
 use userpool_srp::{
     PasswordClaimRequest, PasswordVerifier, SrpClient, SrpServer, VerifyRequest,
     decode_secret_block, make_verifier_with_salt, parse_timestamp, timestamp_from_unix,
 };
 
+use common::{Vector, bytes};
+
 const VECTORS: &str = include_str!("vectors/srp.jsonl");
 const EXPECTED_VECTORS: usize = 20;
 
-struct Vector(Value);
-
-impl Vector {
-    fn s(&self, key: &str) -> &str {
-        self.0[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("vector field {key} missing"))
-    }
-}
-
 fn vectors() -> Vec<Vector> {
-    let all: Vec<Vector> = VECTORS
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| Vector(serde_json::from_str(l).expect("a vector line is JSON")))
-        .collect();
-    assert_eq!(all.len(), EXPECTED_VECTORS, "the vector file is complete");
-    all
-}
-
-/// Even-length hex to bytes (the private keys are given with their leading zeros).
-fn bytes(hex: &str) -> Vec<u8> {
-    assert_eq!(hex.len() % 2, 0, "{hex}");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    common::vectors(VECTORS, EXPECTED_VECTORS)
 }
 
 /// The canonical `toString(16)` form of a non-negative hex integer.
@@ -82,7 +60,7 @@ fn client_matches_every_vector() {
 fn timestamps_match_every_vector() {
     let mut checked = 0;
     for v in vectors() {
-        let ms = v.0["timestamp_epoch_ms"].as_i64().expect("epoch ms");
+        let ms = v.json()["timestamp_epoch_ms"].as_i64().expect("epoch ms");
         assert_eq!(
             timestamp_from_unix(ms / 1000),
             v.s("timestamp"),
