@@ -189,9 +189,31 @@ impl State {
         self.pools.insert(&pool.id.clone(), pool);
     }
 
+    /// Stores a new configuration of the pool `id` and drops the pool from the cache, so
+    /// that the next [`Self::pool`] reads the new one. The pool not found (deleted
+    /// meanwhile) is `ResourceNotFoundException`.
+    pub(crate) async fn replace_pool_config(
+        &self,
+        id: &str,
+        config: &PoolConfig,
+    ) -> Result<(), ApiError> {
+        let text = serde_json::to_string(config).map_err(ApiError::internal)?;
+        let owned = id.to_owned();
+        let found = self
+            .store
+            .write(move |c| store::update_pool_config(c, &owned, &text, crate::util::now_ms()))
+            .await?;
+        self.uncache_pool(id);
+        if found {
+            Ok(())
+        } else {
+            Err(ApiError::pool_not_found(id))
+        }
+    }
+
     /// Drops a pool from the cache (its configuration changed in the database): the next
     /// [`Self::pool`] reads it again.
-    pub(crate) fn uncache_pool(&self, id: &str) {
+    fn uncache_pool(&self, id: &str) {
         self.pools.remove(id);
     }
 

@@ -177,16 +177,7 @@ pub(crate) async fn update_user_pool(state: &Arc<State>, p: Params<'_>) -> Resul
     let pool = state.pool(p.req_str("UserPoolId")?).await?;
     let config = pool.config.updated_from_wire(&p)?;
     config.validate()?;
-    let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
-    let id = pool.id.clone();
-    let found = state
-        .store
-        .write(move |c| store::update_pool_config(c, &id, &text, util::now_ms()))
-        .await?;
-    state.uncache_pool(&pool.id);
-    if !found {
-        return Err(ApiError::pool_not_found(&pool.id));
-    }
+    state.replace_pool_config(&pool.id, &config).await?;
     tracing::info!(pool_id = %pool.id, "user pool updated");
     Ok(json!({}))
 }

@@ -145,16 +145,7 @@ pub(crate) async fn set_user_pool_mfa_config(
     m.validate()?;
     let mut config = pool.config.clone();
     config.mfa = m.clone();
-    let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
-    let id = pool.id.clone();
-    let found = state
-        .store
-        .write(move |c| store::update_pool_config(c, &id, &text, util::now_ms()))
-        .await?;
-    state.uncache_pool(&pool.id);
-    if !found {
-        return Err(ApiError::pool_not_found(&pool.id));
-    }
+    state.replace_pool_config(&pool.id, &config).await?;
     Ok(mfa_config_json(&m))
 }
 
