@@ -4,8 +4,8 @@
 //! workspace: a plain `cargo build` or `cargo test` never compiles it.
 //!
 //! - `benches/`: criterion benches of the hot paths (`cargo bench -p userpool-bench`):
-//!   the client's SRP work, `current_session` with a valid session, and a sign-in with
-//!   client and server in one process.
+//!   the client's SRP work, `current_session` with a valid session, a sign-in with
+//!   client and server in one process, and token verification (`verify`).
 //! - `src/bin/`: the programs that `cargo xtask bench` runs, each printing one JSON object
 //!   (the load generator, the counting proxy, the userpool sides of the peer comparisons),
 //!   and two server measurements to run by hand (`userpool-measure`,
@@ -22,3 +22,4 @@ pub mod http;
 pub mod jwt;
 pub mod local;
 pub mod stats;
+pub mod verify;

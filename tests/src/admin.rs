@@ -8,10 +8,12 @@ use aws_sdk_cognitoidentityprovider as cip;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, EmailMfaConfigType, ExplicitAuthFlowsType, MessageActionType,
-    SchemaAttributeType, SmsConfigurationType, SmsMfaConfigType, SoftwareTokenMfaConfigType,
-    StringAttributeConstraintsType, TimeUnitsType, TokenValidityUnitsType,
-    UserAttributeUpdateSettingsType, UserPoolMfaType, VerifiedAttributeType,
+    AttributeDataType, AttributeType, AuthFactorType, DeviceConfigurationType, EmailMfaConfigType,
+    ExplicitAuthFlowsType, FeatureType, MessageActionType, RefreshTokenRotationType,
+    SchemaAttributeType, SignInPolicyType, SmsConfigurationType, SmsMfaConfigType,
+    SoftwareTokenMfaConfigType, StringAttributeConstraintsType, TimeUnitsType,
+    TokenValidityUnitsType, UserAttributeUpdateSettingsType, UserPoolMfaType, UserPoolPolicyType,
+    UserPoolTierType, VerifiedAttributeType,
 };
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
@@ -119,6 +121,36 @@ pub(crate) async fn create_app(
                 .build(),
         );
     }
+    if let Some(user_auth) = options.user_auth {
+        let mut factors = vec![AuthFactorType::Password];
+        if user_auth.email_otp {
+            factors.push(AuthFactorType::EmailOtp);
+        }
+        if user_auth.sms_otp {
+            factors.push(AuthFactorType::SmsOtp);
+        }
+        pool = pool
+            .policies(
+                UserPoolPolicyType::builder()
+                    .sign_in_policy(
+                        SignInPolicyType::builder()
+                            .set_allowed_first_auth_factors(Some(factors))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .user_pool_tier(UserPoolTierType::Essentials);
+    }
+    if let Some(devices) = options.devices {
+        pool = pool.device_configuration(
+            DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(devices.challenge_required_on_new_device)
+                .device_only_remembered_on_user_prompt(
+                    devices.device_only_remembered_on_user_prompt,
+                )
+                .build(),
+        );
+    }
     let pool = pool
         .send()
         .await
@@ -133,12 +165,15 @@ pub(crate) async fn create_app(
         set_pool_mfa(sdk, &pool_id, mfa).await?;
     }
 
-    let mut flows = vec![
-        ExplicitAuthFlowsType::AllowUserSrpAuth,
-        ExplicitAuthFlowsType::AllowRefreshTokenAuth,
-    ];
+    let mut flows = vec![ExplicitAuthFlowsType::AllowUserSrpAuth];
+    if !options.refresh_rotation {
+        flows.push(ExplicitAuthFlowsType::AllowRefreshTokenAuth);
+    }
     if options.password_auth {
         flows.push(ExplicitAuthFlowsType::AllowUserPasswordAuth);
+    }
+    if options.user_auth.is_some() {
+        flows.push(ExplicitAuthFlowsType::AllowUserAuth);
     }
     let mut read = vec!["email", "email_verified", "name"];
     if options.custom_attributes {
@@ -152,6 +187,15 @@ pub(crate) async fn create_app(
         .set_explicit_auth_flows(Some(flows))
         .set_read_attributes(Some(read.into_iter().map(str::to_owned).collect()))
         .enable_token_revocation(true);
+    if options.refresh_rotation {
+        client = client.refresh_token_rotation(
+            RefreshTokenRotationType::builder()
+                .feature(FeatureType::Enabled)
+                .retry_grace_period_seconds(0)
+                .build()
+                .context("RefreshTokenRotation")?,
+        );
+    }
     if options.short_validity {
         client = client
             .access_token_validity(5)

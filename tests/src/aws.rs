@@ -214,6 +214,27 @@ impl AwsBackend {
         if options.required_name && !self.can.required_name {
             return Some("the configured pool does not require `name`".to_owned());
         }
+        if options.refresh_rotation {
+            return Some(
+                "the flow needs an app client with refresh-token rotation, which this backend \
+                 does not check on the configured one"
+                    .to_owned(),
+            );
+        }
+        if options.devices.is_some() {
+            return Some(
+                "the flow needs a pool with a DeviceConfiguration, which this backend does \
+                 not check on the configured one"
+                    .to_owned(),
+            );
+        }
+        if options.user_auth.is_some() {
+            return Some(
+                "the flow needs a pool with a SignInPolicy and an app client with \
+                 ALLOW_USER_AUTH, which this backend does not check on the configured one"
+                    .to_owned(),
+            );
+        }
         // The pool is fixed: an MFA flow runs only on a pool configured exactly as it
         // needs. Flows without MFA settings do not look (as before MFA flows existed).
         if let Some(wanted) = options.mfa {

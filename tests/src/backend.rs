@@ -32,6 +32,39 @@ pub struct PoolOptions {
     /// The pool's MFA (`SetUserPoolMfaConfig` after the pool is created); `None` leaves
     /// it off, as `CreateUserPool` does.
     pub mfa: Option<PoolMfa>,
+    /// Choice-based sign-in (`USER_AUTH`); `None` leaves it off, as `CreateUserPool`
+    /// does.
+    pub user_auth: Option<PoolUserAuth>,
+    /// The app client rotates refresh tokens (`RefreshTokenRotation`: `ENABLED`, no retry
+    /// grace), and so does not allow `REFRESH_TOKEN_AUTH`, which Cognito requires off with
+    /// rotation.
+    pub refresh_rotation: bool,
+    /// The pool's `DeviceConfiguration` (device tracking); `None` leaves it off, as
+    /// `CreateUserPool` does.
+    pub devices: Option<PoolDevices>,
+}
+
+/// A pool's `DeviceConfiguration`: it tracks the devices users sign in from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolDevices {
+    /// `ChallengeRequiredOnNewDevice`: MFA is asked on devices that are not remembered
+    /// (and skipped on remembered ones).
+    pub challenge_required_on_new_device: bool,
+    /// `DeviceOnlyRememberedOnUserPrompt`: a confirmed device is remembered only when the
+    /// user says so (`UpdateDeviceStatus`).
+    pub device_only_remembered_on_user_prompt: bool,
+}
+
+/// Choice-based sign-in: the app client allows `USER_AUTH` (`ALLOW_USER_AUTH`, which also
+/// makes SignUp and ConfirmSignUp answer the sessions of the sign-in after sign-up), and
+/// the pool's `SignInPolicy.AllowedFirstAuthFactors` is `PASSWORD` plus the one-time codes
+/// named here, on the `ESSENTIALS` tier the codes need.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUserAuth {
+    /// `EMAIL_OTP`: a code by email as the first factor.
+    pub email_otp: bool,
+    /// `SMS_OTP`: a code by SMS as the first factor.
+    pub sms_otp: bool,
 }
 
 /// The MFA settings of a pool: whether a second factor is required, and which factors
@@ -86,7 +119,8 @@ pub enum Purpose {
     /// Attribute verification (UpdateUserAttributes, GetUserAttributeVerificationCode).
     VerifyAttribute,
     /// A sign-in's second factor sent by SMS or email (the SMS_MFA and EMAIL_OTP
-    /// challenges).
+    /// challenges), and the first-factor codes of `USER_AUTH` (EMAIL_OTP, SMS_OTP), which
+    /// Cognito sends with the same templates.
     Mfa,
 }
 

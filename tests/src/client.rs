@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
 use userpool::storage::Storage;
 use userpool::{
-    AUTH_CHANNEL, Auth, AuthEvent, Clock, MemoryStore, Session, SignUpOptions, Subscription,
+    AUTH_CHANNEL, Auth, AuthBuilder, AuthEvent, Clock, MemoryStore, Session, SignUpOptions,
+    Subscription,
 };
 
 use crate::backend::{AppClient, Backend, PoolOptions, Purpose};
@@ -173,6 +174,17 @@ impl<'a> Ctx<'a> {
 
     /// A new client of `app` with this store.
     pub fn client_with(&self, app: &AppClient, storage: Arc<dyn Storage>) -> Result<Client> {
+        self.client_configured(app, storage, |builder| builder)
+    }
+
+    /// A new client of `app` with this store and `configure`'s further settings (the
+    /// sign-in flow, say).
+    pub fn client_configured(
+        &self,
+        app: &AppClient,
+        storage: Arc<dyn Storage>,
+        configure: impl FnOnce(AuthBuilder) -> AuthBuilder,
+    ) -> Result<Client> {
         let clock = Arc::new(TestClock::default());
         let mut builder = Auth::builder()
             .user_pool_id(&app.pool_id)
@@ -186,7 +198,9 @@ impl<'a> Ctx<'a> {
         if let Some(endpoint) = self.backend.endpoint() {
             builder = builder.endpoint(endpoint);
         }
-        let auth = builder.build().context("building the Auth client")?;
+        let auth = configure(builder)
+            .build()
+            .context("building the Auth client")?;
         let events = auth.hub().subscribe(AUTH_CHANNEL);
         Ok(Client {
             auth,

@@ -47,7 +47,7 @@ pub mod runner;
 
 pub use admin::local_sdk;
 pub use aws::{AwsBackend, AwsConfig, REQUIRED_VARIABLES as AWS_VARIABLES};
-pub use backend::{AppClient, Backend, PoolMfa, PoolOptions, Purpose};
+pub use backend::{AppClient, Backend, PoolDevices, PoolMfa, PoolOptions, PoolUserAuth, Purpose};
 pub use client::{Client, Ctx, TestClock, TestUser};
 pub use flows::Flow;
 pub use local::LocalBackend;

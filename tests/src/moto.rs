@@ -115,6 +115,28 @@ impl Backend for MotoBackend {
                 "moto never answers SELECT_MFA_TYPE: with TOTP and SMS both on it asks for \
                  TOTP"
             }
+            // moto 5.2.5 (cognitoidp/models.py): InitiateAuth accepts no USER_AUTH flow,
+            // SignUp and ConfirmSignUp answer no Session, SignInPolicy is not kept.
+            Flow::UserAuthEmailOtp
+            | Flow::UserAuthSmsOtp
+            | Flow::UserAuthSelectPassword
+            | Flow::UserAuthSelectPasswordSrp
+            | Flow::AutoSignIn => {
+                "moto lacks choice-based sign-in: InitiateAuth refuses the USER_AUTH flow, and \
+                 SignUp and ConfirmSignUp answer no Session to sign in with"
+            }
+            // moto 5.2.5: GetTokensFromRefreshToken is not implemented (an HTML 500 page:
+            // the facade falls back to REFRESH_TOKEN_AUTH there, which every other session
+            // flow goes through), and CreateUserPoolClient ignores RefreshTokenRotation.
+            Flow::RefreshTokenRotation => {
+                "moto lacks refresh-token rotation: no GetTokensFromRefreshToken (the facade \
+                 refreshes with REFRESH_TOKEN_AUTH there) and no RefreshTokenRotation setting"
+            }
+            // moto 5.2.5 (cognitoidp/responses.py) has no device operation at all.
+            Flow::RememberedDevice => {
+                "moto lacks remembered devices: no NewDeviceMetadata, ConfirmDevice, \
+                 ListDevices, ForgetDevice or UpdateDeviceStatus, no device challenges"
+            }
             _ => return Ok(()),
         };
         Err(reason.to_owned())

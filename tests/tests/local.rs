@@ -74,6 +74,13 @@ flow_tests! {
     mfa_email => MfaEmail,
     mfa_setup => MfaSetup,
     mfa_select_type => MfaSelectType,
+    user_auth_email_otp => UserAuthEmailOtp,
+    user_auth_sms_otp => UserAuthSmsOtp,
+    user_auth_select_password => UserAuthSelectPassword,
+    user_auth_select_password_srp => UserAuthSelectPasswordSrp,
+    auto_sign_in => AutoSignIn,
+    refresh_token_rotation => RefreshTokenRotation,
+    remembered_device => RememberedDevice,
 }
 
 mod runner_checks {

@@ -1,7 +1,8 @@
 //! Tidy checks of the workspace's shape, under plain `cargo test`: the dependency arrows
 //! ARCHITECTURE.md promises, where the AWS SDK may appear, what a plain `cargo build`
-//! builds, that benchmarks live in `bench/` only, and that ARCHITECTURE.md's code map
-//! names every crate.
+//! builds, that benchmarks live in `bench/` only, that ARCHITECTURE.md's code map
+//! names every crate, and that docs/local-pool.md lists every operation the local pool
+//! serves.
 //!
 //! It reads `cargo metadata`, so it checks the manifests as they are, features included.
 
@@ -277,4 +278,56 @@ fn architecture_md_names_every_crate() {
             p.dir
         );
     }
+}
+
+/// The operations the local pool's dispatch table (`ops::call` in
+/// crates/userpool-local/src/ops/mod.rs) serves: the string patterns of its arms.
+fn dispatched_operations() -> BTreeSet<String> {
+    let path = root().join("crates/userpool-local/src/ops/mod.rs");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let start = source
+        .find("pub(crate) async fn call(")
+        .expect("ops::call in ops/mod.rs");
+    let body = &source[start..];
+    let end = body
+        .find("other => Err(")
+        .expect("the fallback arm of ops::call");
+    body[..end]
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix('"')?;
+            let (name, after) = rest.split_once('"')?;
+            after
+                .trim_start()
+                .starts_with("=>")
+                .then(|| name.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn docs_local_pool_lists_every_operation_served_and_counts_them() {
+    let served = dispatched_operations();
+    assert!(served.len() > 50, "parsed too few operations: {served:?}");
+    let docs = std::fs::read_to_string(root().join("docs/local-pool.md")).unwrap();
+    let section = docs
+        .split_once("\n## Operations\n")
+        .map(|(_, rest)| rest)
+        .and_then(|rest| rest.split_once("\n### ").map(|(s, _)| s))
+        .expect("docs/local-pool.md has an `## Operations` section");
+    let named: BTreeSet<String> = section
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(str::to_owned)
+        .collect();
+    let missing: Vec<&String> = served.difference(&named).collect();
+    assert!(
+        missing.is_empty(),
+        "served but not listed in docs/local-pool.md's Operations: {missing:?}"
+    );
+    let count = format!("That is {} operations.", served.len());
+    assert!(
+        section.contains(&count),
+        "docs/local-pool.md's Operations should say {count:?}"
+    );
 }

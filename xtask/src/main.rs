@@ -21,7 +21,7 @@ cargo xtask <command>
 
 commands:
   test     fmt check, clippy -D warnings, rustdoc -D warnings, peer set-up, all tests
-  peers    set up the peers (Python virtual environments) under target/peers
+  peers    set up the peers (Python venvs, npm projects) under target/peers
   it       the end-to-end flows: [--backend local|moto|aws] [--flow NAME] [--run-unsupported]
   bench    userpool against its peers: [--quick] [--only srp,session,refresh,servers] [--runs N]
   help     this text

@@ -27,12 +27,23 @@ fn pins() -> PathBuf {
 pub struct Peers {
     /// The Python interpreter of the virtual environment that has boto3.
     pub boto3_python: PathBuf,
+    /// The `node_modules` with amazon-cognito-identity-js (the benches' node-clients).
+    pub node_clients_modules: PathBuf,
+    /// The `node_modules` with aws-amplify 6.
+    pub amplify_v6_modules: PathBuf,
 }
 
-/// Sets up every peer (idempotent: a venv whose requirements did not change is reused).
+/// Sets up every peer (idempotent: a venv whose requirements did not change is reused, an
+/// npm project whose pins did not change too).
 pub fn setup_all() -> Result<Peers> {
     let boto3_python = venv("boto3-venv", "boto3.txt")?.join("bin").join("python");
-    Ok(Peers { boto3_python })
+    let node_clients_modules = npm_project("node-clients")?.join("node_modules");
+    let amplify_v6_modules = npm_project("amplify-v6")?.join("node_modules");
+    Ok(Peers {
+        boto3_python,
+        node_clients_modules,
+        amplify_v6_modules,
+    })
 }
 
 /// Creates (or reuses) the virtual environment `target/peers/<name>` with the pinned

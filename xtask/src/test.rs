@@ -20,6 +20,21 @@ pub fn run(extra: &[String]) -> Result<()> {
             "warnings",
         ]),
     )?;
+    // The facade's optional verifier is off in the workspace build: checked on its own.
+    run_step(
+        "clippy (userpool with the verify feature)",
+        cargo().args([
+            "clippy",
+            "-p",
+            "userpool",
+            "--features",
+            "verify",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
     run_step(
         "rustdoc",
         cargo()
@@ -32,7 +47,21 @@ pub fn run(extra: &[String]) -> Result<()> {
         cargo()
             .args(["test", "--workspace"])
             .args(extra)
-            .env("USERPOOL_BOTO3_PYTHON", &peers.boto3_python),
+            .env("USERPOOL_BOTO3_PYTHON", &peers.boto3_python)
+            .env("USERPOOL_NODE_CLIENTS_MODULES", &peers.node_clients_modules)
+            .env("USERPOOL_AMPLIFY_V6_MODULES", &peers.amplify_v6_modules),
+    )?;
+    run_step(
+        "tests (userpool with the verify feature)",
+        cargo().args([
+            "test",
+            "-p",
+            "userpool",
+            "--features",
+            "verify",
+            "--test",
+            "verified_session",
+        ]),
     )?;
     // The local flows ran with the tests above; the moto flows need moto's server.
     it::run_backend("moto", &[])?;

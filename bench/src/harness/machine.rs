@@ -6,7 +6,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use super::peers::{self, BenchPeers};
-use super::{AMPLIFY, COGNITO_LOCAL, JS_CLIENT, MOTO, PYCOGNITO};
+use super::{AMPLIFY, AWS_JWT_VERIFY, COGNITO_LOCAL, JS_CLIENT, MOTO, PYCOGNITO};
 
 pub(super) fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -57,6 +57,7 @@ pub(super) fn peer_versions(peers: &BenchPeers) -> Value {
     json!({
         JS_CLIENT: peers::npm_version(&peers.node_clients, JS_CLIENT),
         AMPLIFY: peers::npm_version(&peers.node_clients, AMPLIFY),
+        AWS_JWT_VERIFY: peers::npm_version(&peers.node_clients, AWS_JWT_VERIFY),
         PYCOGNITO: peers::pip_version(&peers.pycognito_python, "pycognito"),
         MOTO: peers::pip_version(&peers.moto_python, "moto"),
         COGNITO_LOCAL: peers::npm_version(&cl_modules, COGNITO_LOCAL),

@@ -1,7 +1,7 @@
 //! `cargo xtask bench [--quick] [--only LIST] [--runs N]`: userpool against its peers.
 //!
 //! `cargo xtask bench` installs the peers ([`peers`]), builds the programs of this package
-//! and the `userpool-local` server in release mode, and starts this harness, which runs four
+//! and the `userpool-local` server in release mode, and starts this harness, which runs five
 //! measurements and reports medians over several runs, with the ratio of userpool to each
 //! peer (above 1 means userpool is better):
 //!
@@ -11,6 +11,7 @@
 //! | `current_session` | `current_session` with a valid session, no network | `userpool-bench-client session` | Amplify JS v5 |
 //! | `concurrent_refresh` | 1,000 concurrent session requests at expiry: refresh calls at the server, time until all have tokens | `userpool-bench-client refresh` | Amplify JS v5 |
 //! | `server_sign_ins` | sign-ins per second on loopback, start-up time, resident memory | userpool-local | moto, cognito-local |
+//! | `verify` | access-token verifications per second, one core, warm cache, the same real tokens | `userpool-bench-verify` (userpool-verify) | aws-jwt-verify (Node) |
 //!
 //! Servers run pinned to core 1 and the load generator to core 0 (`taskset`), when the
 //! machine has two cores or more. The table is printed and written to
@@ -31,6 +32,7 @@ use self::process::pinning;
 use self::refresh::concurrent_refresh;
 use self::report::{table, write_chart};
 use self::servers::server_sign_ins;
+use self::verify::verify;
 pub(crate) use crate::stats::median;
 
 pub mod chart;
@@ -41,6 +43,7 @@ mod process;
 mod refresh;
 mod report;
 mod servers;
+mod verify;
 
 /// Names used in the report.
 pub(crate) const JS_CLIENT: &str = "amazon-cognito-identity-js";
@@ -51,9 +54,10 @@ pub(crate) const LOCAL: &str = "userpool-local";
 pub(crate) const LOCAL_MEM: &str = "userpool-local-in-memory";
 pub(crate) const MOTO: &str = "moto";
 pub(crate) const COGNITO_LOCAL: &str = "cognito-local";
+pub(crate) const AWS_JWT_VERIFY: &str = "aws-jwt-verify";
 
 pub(crate) const USAGE: &str = "\
-cargo xtask bench [--quick] [--only srp,session,refresh,servers] [--runs N]
+cargo xtask bench [--quick] [--only srp,session,refresh,servers,verify] [--runs N]
 
   --quick   fewer iterations and runs (a couple of minutes)
   --only    run only these measurements
@@ -77,6 +81,9 @@ pub(crate) struct Params {
     server_srp_count: usize,
     server_max_secs: f64,
     startup_spawns: usize,
+    verify_users: usize,
+    verify_sign_ins_per_user: usize,
+    verify_iters: usize,
 }
 
 impl Params {
@@ -97,6 +104,9 @@ impl Params {
                 server_srp_count: 200,
                 server_max_secs: 20.0,
                 startup_spawns: 3,
+                verify_users: 4,
+                verify_sign_ins_per_user: 4,
+                verify_iters: 5_000,
             }
         } else {
             Params {
@@ -114,6 +124,9 @@ impl Params {
                 server_srp_count: 1000,
                 server_max_secs: 60.0,
                 startup_spawns: 5,
+                verify_users: 10,
+                verify_sign_ins_per_user: 10,
+                verify_iters: 20_000,
             }
         }
     }
@@ -127,6 +140,7 @@ pub(crate) struct Programs {
     countproxy: Result<PathBuf>,
     bench_srp: Result<PathBuf>,
     bench_client: Result<PathBuf>,
+    bench_verify: Result<PathBuf>,
     local: Result<PathBuf>,
 }
 
@@ -164,7 +178,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let wanted = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == name));
     for name in only.iter().flatten() {
-        if !["srp", "session", "refresh", "servers"].contains(&name.as_str()) {
+        if !["srp", "session", "refresh", "servers", "verify"].contains(&name.as_str()) {
             bail!("--only: unknown measurement {name:?}\n\n{USAGE}");
         }
     }
@@ -211,6 +225,10 @@ pub fn run(args: &[String]) -> Result<()> {
             server_sign_ins(&params, &peers, &programs, &out_dir),
         );
         report.insert("server_sign_ins".into(), v);
+    }
+    if wanted("verify") {
+        let v = record("verify", verify(&params, &peers, &programs, &out_dir));
+        report.insert("verify".into(), v);
     }
     report.insert("elapsed_s".into(), json!(started.elapsed().as_secs_f64()));
     let report = Value::Object(report);
@@ -280,6 +298,7 @@ impl Programs {
             countproxy: find("userpool-countproxy"),
             bench_srp: find("userpool-bench-srp"),
             bench_client: find("userpool-bench-client"),
+            bench_verify: find("userpool-bench-verify"),
             local: find("userpool-local"),
             dir,
         })

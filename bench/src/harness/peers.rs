@@ -10,7 +10,7 @@ use anyhow::{Result, anyhow};
 /// What the benchmarks run from the peers.
 #[derive(Debug, Clone)]
 pub struct BenchPeers {
-    /// `node_modules` of amazon-cognito-identity-js and aws-amplify.
+    /// `node_modules` of amazon-cognito-identity-js, aws-amplify and aws-jwt-verify.
     pub node_clients: PathBuf,
     /// The scripts that drive them (`xtask/peers/node-clients`).
     pub node_scripts: PathBuf,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::chart::{self, Bar, Panel};
 use super::process::tail;
-use super::{AMPLIFY, COGNITO_LOCAL, JS_CLIENT, LOCAL, LOCAL_MEM, MOTO, PYCOGNITO};
+use super::{AMPLIFY, AWS_JWT_VERIFY, COGNITO_LOCAL, JS_CLIENT, LOCAL, LOCAL_MEM, MOTO, PYCOGNITO};
 
 pub(super) fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
@@ -69,11 +69,18 @@ pub(super) fn header_lines(report: &Value) -> Vec<String> {
         ),
         format!(
             "peers: {}",
-            [JS_CLIENT, AMPLIFY, PYCOGNITO, MOTO, COGNITO_LOCAL]
-                .iter()
-                .map(|n| version_of(report, n))
-                .collect::<Vec<_>>()
-                .join(", ")
+            [
+                JS_CLIENT,
+                AMPLIFY,
+                PYCOGNITO,
+                MOTO,
+                COGNITO_LOCAL,
+                AWS_JWT_VERIFY
+            ]
+            .iter()
+            .map(|n| version_of(report, n))
+            .collect::<Vec<_>>()
+            .join(", ")
         ),
         format!(
             "medians over {} runs{}; ratio = how many times better userpool is (>1: userpool better)",
@@ -126,6 +133,12 @@ pub(super) fn table(report: &Value) -> String {
             "current_session (valid session)",
             "µs",
             Some(AMPLIFY),
+        ),
+        (
+            "verify",
+            "verify (access tokens, one core, warm cache)",
+            "verifications/s",
+            Some(AWS_JWT_VERIFY),
         ),
     ] {
         let v = &report[key];
@@ -368,6 +381,14 @@ pub(super) fn write_chart(report: &Value, path: &Path) -> Result<()> {
             bars: bars_of(v, "us", &["userpool", AMPLIFY]),
         });
     }
+    let v = &report["verify"];
+    if v.get("medians").is_some() {
+        panels.push(Panel {
+            title: "Access-token verifications per second, one core, warm cache - higher is better"
+                .into(),
+            bars: bars_of(v, "/s", &["userpool", AWS_JWT_VERIFY]),
+        });
+    }
     let v = &report["concurrent_refresh"];
     if let Some(m) = v.get("medians").and_then(Value::as_object) {
         let mut bars = Vec::new();
@@ -510,10 +531,17 @@ mod tests {
                 "target": {"min_ratio": 20.0, "met": true},
             },
             "server_sign_ins": {"error": "boom"},
+            "verify": {
+                "medians": {"userpool": 40000.0, AWS_JWT_VERIFY: 8000.0},
+                format!("ratio_vs_{AWS_JWT_VERIFY}"): 5.0,
+                "target": {"min_ratio": 3.0, "met": true},
+            },
         });
         let t = table(&report);
         assert!(t.contains("90.00x (target ≥20.0x: met)"), "{t}");
         assert!(t.contains("boom"), "{t}");
+        assert!(t.contains("5.00x (target ≥3.0x: met)"), "{t}");
+        assert!(t.contains("verifications/s"), "{t}");
         let dir = std::env::temp_dir().join(format!("userpool-bench-chart-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         write_chart(&report, &dir.join("r.png")).unwrap();

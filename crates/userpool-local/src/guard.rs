@@ -2,7 +2,9 @@
 //! unsigned, with CORS as Cognito answers them) and which are admin (SigV4 in Cognito:
 //! names starting with `Admin` and the pool and client control plane), which `Host`
 //! names the server serves (DNS rebinding), and which browser origins may call admin
-//! operations and read the outbox.
+//! operations and read the outbox. The signing-key endpoints (`/_local/signing-keys…`,
+//! `server.rs`) go further: no browser request at all, allowed origin or not, since a page
+//! has no reason to rotate a pool's keys; and SigV4 when an admin key is configured.
 //!
 //! A request is a browser's when it carries an `Origin` header, or a `Sec-Fetch-Site`
 //! header saying `cross-site` or `same-site`. SDKs, boto3, the AWS CLI and curl send
@@ -31,18 +33,19 @@ pub(crate) const PUBLIC_OPERATIONS: &[&str] = &[
     "GlobalSignOut",
     "RevokeToken",
     "DeleteUser",
+    "ConfirmDevice",
+    "ForgetDevice",
+    "GetDevice",
+    "ListDevices",
+    "UpdateDeviceStatus",
+    "GetUserAuthFactors",
+    "GetTokensFromRefreshToken",
     // Public in Cognito but not served here (they answer UnknownOperationException, with
     // CORS so that a browser app sees the answer).
     "AssociateSoftwareToken",
     "VerifySoftwareToken",
     "SetUserMFAPreference",
     "SetUserSettings",
-    "ConfirmDevice",
-    "ForgetDevice",
-    "GetDevice",
-    "ListDevices",
-    "UpdateDeviceStatus",
-    "GetTokensFromRefreshToken",
 ];
 
 /// True for the operations in [`PUBLIC_OPERATIONS`].

@@ -90,7 +90,9 @@
 //!   `docs/local-pool.md`, "Passwords, lockout and races").
 //! - **Tokens**: RS256 JWTs signed with a 2048-bit key per pool (`kid`, JWKS at
 //!   `/<poolId>/.well-known/jwks.json`), Cognito's claims, `iss` = this server's URL + `/` +
-//!   pool id, validity from the app client. Refresh tokens are opaque and stored only as a
+//!   pool id, validity from the app client. The key can be rotated and the old one retired
+//!   ([`LocalPool::rotate_signing_key`], [`LocalPool::retire_signing_key`], or `POST
+//!   /_local/signing-keys/{rotate,retire}`). Refresh tokens are opaque and stored only as a
 //!   SHA-256 hash. RevokeToken, GlobalSignOut, admin password set/reset, ConfirmForgotPassword,
 //!   disabling and deleting a user end the refresh tokens *and* the access tokens issued with
 //!   them: every access-token operation checks signature, expiry, `token_use` and revocation.
@@ -103,11 +105,20 @@
 //!   on the blocking threads too, at most one per core, never under a lock, so they never
 //!   stall the runtime's worker threads.
 //!
-//! Checked against stock clients: the AWS SDK for Rust and boto3 (tests; TOTP codes from
-//! pyotp, an implementation independent of the server's), and
-//! amazon-cognito-identity-js 6.3.21 by hand (`tests/peer/js_flow.js`: SRP sign-in, wrong
-//! password, refresh, global sign-out, alias sign-in, NEW_PASSWORD_REQUIRED; not yet run by
-//! the suites).
+//! - **MFA** (SMS, email and TOTP codes; OFF, ON and OPTIONAL pools), **groups** (and their
+//!   `cognito:groups` / role claims), **remembered devices** (ConfirmDevice with the device
+//!   verifier, DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER checked for real, MFA skipped
+//!   on a remembered device, refreshes bound to their device), **refresh-token rotation**
+//!   (GetTokensFromRefreshToken, the client's `RefreshTokenRotation` and its grace),
+//!   **choice-based sign-in** (USER_AUTH: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP,
+//!   SELECT_CHALLENGE) and the **sign-in after sign-up**. `docs/local-pool.md` has a
+//!   section on each, with what had to be inferred.
+//!
+//! Checked against stock clients by the test suite: the AWS SDK for Rust, boto3 (TOTP
+//! codes from pyotp, an implementation independent of the server's),
+//! amazon-cognito-identity-js 6.3.21 (device remembering and a device sign-in:
+//! `tests/peer/js_devices.js`) and Amplify JS v6 (sign-in and a refresh through
+//! GetTokensFromRefreshToken: `tests/peer/amplify_v6_refresh.js`).
 //!
 //! # What is not
 //!
@@ -116,11 +127,11 @@
 //! - **Codes are logged.** Nothing is ever sent: every message goes to the [`Outbox`]
 //!   (`LocalPool::outbox()`, `GET /_local/outbox?pool=&username=`) and to the log at info
 //!   level, code included, on purpose.
-//! - No MFA, hosted UI/OAuth, Lambda triggers, groups, devices, custom auth, identity
-//!   providers, or the many admin operations not listed in the design
-//!   (`UnknownOperationException` says so).
-//! - Pending sign-ins (SRP attempts, challenge sessions) and the outbox live in memory and
-//!   are forgotten on restart.
+//! - No hosted UI/OAuth, Lambda triggers, custom auth, WebAuthn (passkeys: asking for them
+//!   is an `UnsupportedOperationException`), identity providers, or the admin operations
+//!   not listed in `docs/local-pool.md` (`UnknownOperationException` says so).
+//! - Pending sign-ins (SRP attempts, challenge sessions, device sign-ins) and the outbox
+//!   live in memory and are forgotten on restart.
 //!
 //! # Module map
 //!
@@ -157,12 +168,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{
-    AttributeType, ClientConfig, ClientInfo, CustomAttribute, Limits, MfaConfig, MfaMode,
-    PasswordPolicy, PoolConfig, PoolInfo, TimeUnit, TokenValidity,
+    AttributeType, ClientConfig, ClientInfo, CustomAttribute, DeviceConfig, Limits, MfaConfig,
+    MfaMode, PasswordPolicy, PoolConfig, PoolInfo, PoolTier, RefreshTokenRotation, TimeUnit,
+    TokenValidity,
 };
 pub use error::{ApiError, Error, ExceptionName, Result};
 pub use outbox::{Medium, Outbox, OutboxRecord, Purpose};
 pub use srp_state::{PendingLimits, PendingStats};
+pub use tokens::{MAX_PUBLISHED_KEYS, SigningKeys};
 
 /// The crate-private paths that `bench/` times, so that the benchmarks measure the
 /// product rather than a copy of it. Not part of the API: no stability, no docs.
@@ -482,6 +495,32 @@ impl LocalPool {
     ) -> Result<()> {
         let pool = self.state.pool(pool_id).await?;
         Ok(ops::admin::set_password(&self.state, &pool, username, password, permanent).await?)
+    }
+
+    /// Rotates a pool's signing key: tokens issued from now on are signed with a fresh key
+    /// (a new `kid`), and the key it replaces stays in the pool's JWKS, so that the tokens
+    /// already issued keep verifying, until [`Self::retire_signing_key`]. Durable with a
+    /// data directory. Refused (`LimitExceededException`) when the pool already publishes
+    /// [`MAX_PUBLISHED_KEYS`] keys. Also `POST /_local/signing-keys/rotate` with
+    /// `{"UserPoolId": ID}` (see `docs/local-pool.md`).
+    pub async fn rotate_signing_key(&self, pool_id: &str) -> Result<SigningKeys> {
+        Ok(tokens::rotate(&self.state, pool_id).await?)
+    }
+
+    /// Removes an earlier signing key from the pool's JWKS: tokens signed with it no longer
+    /// verify, and the pool's access-token operations refuse them (`NotAuthorizedException`,
+    /// "Invalid Access Token", as Cognito answers for a key it does not publish). The key
+    /// that signs new tokens cannot be retired (`InvalidParameterException`: rotate
+    /// first); a kid the pool does not publish is `ResourceNotFoundException`. Also `POST
+    /// /_local/signing-keys/retire` with `{"UserPoolId": ID, "Kid": KID}`.
+    pub async fn retire_signing_key(&self, pool_id: &str, kid: &str) -> Result<SigningKeys> {
+        Ok(tokens::retire(&self.state, pool_id, kid).await?)
+    }
+
+    /// The kids a pool publishes and the one that signs (`GET
+    /// /_local/signing-keys?pool=ID`).
+    pub async fn signing_keys(&self, pool_id: &str) -> Result<SigningKeys> {
+        Ok(tokens::signing_keys(&self.state, pool_id).await?)
     }
 
     /// The outbox of delivered messages (codes, invitations).

@@ -1,5 +1,5 @@
 //! The HTTP side: `POST /` with `X-Amz-Target`, the JWKS and OpenID configuration, the
-//! outbox endpoint; request checks (host, browser origin, content type, target, size, read
+//! outbox and signing-key endpoints; request checks (host, browser origin, content type, target, size, read
 //! time, SigV4 when configured, JSON) and Cognito-style error answers, including for
 //! panics; CORS as Cognito answers the public operations.
 
@@ -16,11 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
+use userpool_types::claims as claim;
 
 use crate::error::{ApiError, ExceptionName};
 use crate::protocol::{CONTENT_TYPE, TARGET_PREFIX};
 use crate::state::State;
-use crate::{guard, ops, sigv4, util};
+use crate::{guard, ops, sigv4, tokens, util};
 
 /// Largest request body accepted.
 pub(crate) const MAX_BODY: usize = 256 * 1024;
@@ -103,7 +104,10 @@ pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/", post(api).get(index).options(preflight))
         .route("/_local/outbox", get(outbox).options(outbox_preflight))
-        .route("/{pool_id}/.well-known/jwks.json", get(jwks))
+        .route("/_local/signing-keys", get(list_signing_keys))
+        .route("/_local/signing-keys/rotate", post(rotate_signing_key))
+        .route("/_local/signing-keys/retire", post(retire_signing_key))
+        .route(&format!("/{{pool_id}}{}", claim::JWKS_PATH), get(jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",
             get(openid_configuration),
@@ -567,7 +571,7 @@ async fn jwks(
     Cors::Any.answer(match state.pool(&pool_id).await {
         Ok(pool) => json_response(
             StatusCode::OK,
-            json!({ "keys": [pool.key.jwk()] }).to_string(),
+            pool.key.jwks().to_owned(),
             "application/json",
         ),
         Err(e) => error_response(&e),
@@ -589,7 +593,7 @@ async fn openid_configuration(
                 StatusCode::OK,
                 json!({
                     "issuer": iss,
-                    "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+                    "jwks_uri": format!("{iss}{}", claim::JWKS_PATH),
                     "id_token_signing_alg_values_supported": ["RS256"],
                     "subject_types_supported": ["public"],
                     "response_types_supported": ["code", "token"],
@@ -645,6 +649,114 @@ async fn outbox(
         json!({ "records": records }).to_string(),
         "application/json",
     ))
+}
+
+/// The start of every `/_local/signing-keys` request: refused to any browser (an `Origin`
+/// or a cross-site `Sec-Fetch-Site`, allowed origins included: no page has a reason to
+/// rotate a pool's keys, so these answers carry no CORS headers and have no preflight),
+/// the body read as for `POST /`, and a SigV4 signature checked when an admin key is
+/// configured, as for the admin operations. `Err` is the answer to send.
+async fn local_admin_request(state: &State, req: Request) -> Result<Value, Response> {
+    let (parts, body) = req.into_parts();
+    if let Some(origin) = guard::browser_origin(&parts.headers) {
+        return Err(error_response(&access_denied(format!(
+            "Browser pages may not manage signing keys (origin '{}'); call from a test or a script.",
+            excerpt(&origin)
+        ))));
+    }
+    let timeout = state.access.body_timeout;
+    let bytes = match read_body(body, &parts.headers, timeout).await {
+        Ok(b) => b,
+        Err(BodyFault::TooLarge) => return Err(closing_error_response(&too_large())),
+        Err(BodyFault::TimedOut) => return Err(closing_error_response(&body_timed_out(timeout))),
+        Err(BodyFault::Broken) => {
+            return Err(closing_error_response(&ApiError::serialization(
+                "The request body could not be read.",
+            )));
+        }
+    };
+    if let Some(key) = &state.access.admin_key {
+        let signed = sigv4::SignedRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &bytes,
+        };
+        sigv4::verify(key, &signed, std::time::SystemTime::now())
+            .map_err(|e| error_response(&e))?;
+    }
+    parse_json(&bytes).map_err(|e| error_response(&e))
+}
+
+/// A string member of a `/_local` request body.
+fn required_str<'a>(body: &'a Value, name: &str) -> Result<&'a str, ApiError> {
+    match body.get(name) {
+        Some(Value::String(v)) if !v.is_empty() => Ok(v),
+        Some(_) => Err(ApiError::invalid_parameter(format!(
+            "{name} must be a non-empty string."
+        ))),
+        None => Err(ApiError::missing(name)),
+    }
+}
+
+fn keys_answer(result: Result<tokens::SigningKeys, ApiError>) -> Response {
+    match result {
+        Ok(keys) => json_response(
+            StatusCode::OK,
+            keys.to_json().to_string(),
+            "application/json",
+        ),
+        Err(e) => error_response(&e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct KeysQuery {
+    pool: String,
+}
+
+/// `GET /_local/signing-keys?pool=ID`: `{"SigningKid", "PublishedKids"}`.
+async fn list_signing_keys(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
+    let query = Query::<KeysQuery>::try_from_uri(req.uri());
+    if let Err(answer) = local_admin_request(&state, req).await {
+        return answer;
+    }
+    match query {
+        Ok(Query(q)) => keys_answer(tokens::signing_keys(&state, &q.pool).await),
+        Err(e) => error_response(&undecodable("query string (pool=ID)", e)),
+    }
+}
+
+/// `POST /_local/signing-keys/rotate` with `{"UserPoolId"}`: a fresh signing key, the
+/// previous one still published.
+async fn rotate_signing_key(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
+    let body = match local_admin_request(&state, req).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    let pool_id = match required_str(&body, "UserPoolId") {
+        Ok(id) => id,
+        Err(e) => return error_response(&e),
+    };
+    keys_answer(tokens::rotate(&state, pool_id).await)
+}
+
+/// `POST /_local/signing-keys/retire` with `{"UserPoolId", "Kid"}`: the earlier key `Kid`
+/// is no longer published and its tokens no longer verify.
+async fn retire_signing_key(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
+    let body = match local_admin_request(&state, req).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    let (pool_id, kid) = match (
+        required_str(&body, "UserPoolId"),
+        required_str(&body, "Kid"),
+    ) {
+        (Ok(p), Ok(k)) => (p, k),
+        (Err(e), _) | (_, Err(e)) => return error_response(&e),
+    };
+    keys_answer(tokens::retire(&state, pool_id, kid).await)
 }
 
 async fn not_found() -> Response {

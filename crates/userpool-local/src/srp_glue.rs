@@ -167,3 +167,74 @@ pub(crate) fn check_timestamp(text: &str, skew: Duration) -> Result<(), ApiError
 pub(crate) fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
     backend::secret_hash(client_secret, username, client_id)
 }
+
+/// The verifier of a device from ConfirmDevice's `DeviceSecretVerifierConfig` (`Salt`,
+/// `PasswordVerifier`: base64 of the PAD form). Cheap (decoding and range checks, no
+/// exponentiation). A malformed value is `InvalidParameterException`.
+pub(crate) fn device_verifier(
+    salt_b64: &str,
+    verifier_b64: &str,
+) -> Result<StoredVerifier, ApiError> {
+    let config = backend::DeviceSecretVerifierConfig {
+        password_verifier: verifier_b64.to_owned(),
+        salt: salt_b64.to_owned(),
+    };
+    let v = config.to_password_verifier().map_err(|e| {
+        ApiError::invalid_parameter(format!("Invalid DeviceSecretVerifierConfig: {e}."))
+    })?;
+    Ok(StoredVerifier {
+        salt: v.salt,
+        verifier: v.verifier,
+    })
+}
+
+/// The server half of one device sign-in (DEVICE_SRP_AUTH → DEVICE_PASSWORD_VERIFIER):
+/// holds the secret `b`.
+pub(crate) struct DeviceStep {
+    inner: backend::DeviceSrpServer,
+}
+
+impl fmt::Debug for DeviceStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceStep(<redacted>)")
+    }
+}
+
+impl DeviceStep {
+    /// Picks `b` and computes `B` for a device's verifier (one modular exponentiation: run
+    /// it on the crypto pool).
+    pub(crate) fn start(stored: &StoredVerifier) -> Result<Self, ApiError> {
+        let inner =
+            backend::DeviceSrpServer::new(&stored.to_backend()).map_err(ApiError::internal)?;
+        Ok(Self { inner })
+    }
+
+    /// `SRP_B` as hex.
+    pub(crate) fn b_hex(&self) -> String {
+        self.inner.srp_b_hex().to_owned()
+    }
+
+    /// `SALT` as hex.
+    pub(crate) fn salt_hex(&self) -> String {
+        self.inner.salt_hex()
+    }
+
+    /// Verifies the device's signature in constant time (run it on the crypto pool).
+    /// `false` for a wrong device password, and for a malformed `SRP_A` or signature.
+    pub(crate) fn verify(
+        &self,
+        device_group_key: &str,
+        device_key: &str,
+        proof: &ClientProof<'_>,
+    ) -> bool {
+        let req = backend::DeviceVerifyRequest {
+            device_group_key,
+            device_key,
+            srp_a_hex: proof.srp_a_hex,
+            secret_block: proof.secret_block,
+            timestamp: proof.timestamp,
+            signature_b64: proof.signature_b64,
+        };
+        self.inner.verify(&req).unwrap_or(false)
+    }
+}

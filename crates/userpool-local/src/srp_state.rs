@@ -1,9 +1,12 @@
-//! Sign-ins in progress: pending SRP attempts (named by their SECRET_BLOCK) and challenge
-//! sessions (the `Session` of NEW_PASSWORD_REQUIRED). Both live in memory, expire within
-//! minutes, and a pending SRP attempt is used at most once. A restart forgets them, which
-//! only means the client starts its sign-in again.
+//! Sign-ins in progress: pending SRP attempts (named by their SECRET_BLOCK), challenge
+//! sessions (the `Session` of NEW_PASSWORD_REQUIRED, the MFA challenges, DEVICE_SRP_AUTH)
+//! and pending device sign-ins (DEVICE_SRP_AUTH answered, DEVICE_PASSWORD_VERIFIER not
+//! yet); and the wrong device passwords counted per device. All live in memory, expire
+//! within minutes, and a pending SRP attempt or device sign-in is used at most once. A
+//! restart forgets them, which only means the client starts its sign-in again (and that
+//! a device's counted failures start from zero).
 //!
-//! Both tables are bounded so that unanswered `InitiateAuth` calls cannot pin memory or lock
+//! The tables are bounded so that unanswered `InitiateAuth` calls cannot pin memory or lock
 //! other users out ([`PendingLimits`]): per user (a new attempt evicts that user's oldest,
 //! so a flood aimed at one user costs that user only), per app client and in total (count
 //! and an estimate of the bytes held; beyond those, new sign-ins of that client, or of
@@ -16,7 +19,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::error::{ApiError, ExceptionName};
-use crate::srp_glue::{ServerStep, StoredVerifier};
+use crate::srp_glue::{DeviceStep, ServerStep, StoredVerifier};
 use crate::util;
 
 /// Bounds of the sign-ins kept in progress (pending SRP attempts and challenge sessions;
@@ -79,6 +82,13 @@ pub struct PendingStats {
     pub challenges: usize,
     /// Estimated bytes held by the challenge sessions.
     pub challenge_bytes: usize,
+    /// Pending device sign-ins (DEVICE_SRP_AUTH answered, DEVICE_PASSWORD_VERIFIER not
+    /// yet).
+    pub device_attempts: usize,
+    /// Estimated bytes held by the pending device sign-ins.
+    pub device_bytes: usize,
+    /// Devices with wrong device passwords counted against them.
+    pub device_failures: usize,
 }
 
 /// Heap held by a `ServerStep` besides its inline size: `B` as hex (768 digits) and as a
@@ -97,6 +107,26 @@ pub(crate) struct PendingSrp {
     pub username: String,
     pub srp_a: String,
     pub step: ServerStep,
+    /// The `DEVICE_KEY` of InitiateAuth's AuthParameters, if any: the device the sign-in
+    /// names when the PASSWORD_VERIFIER answer does not name one itself.
+    pub device_key: Option<String>,
+    pub expires: Instant,
+}
+
+/// One device sign-in between DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER.
+#[derive(Debug)]
+pub(crate) struct PendingDevice {
+    pub pool_id: String,
+    pub client_id: String,
+    pub sub: String,
+    /// The user's credential generation when the password was checked.
+    pub cred_gen: i64,
+    pub device_key: String,
+    pub group_key: String,
+    pub srp_a: String,
+    /// The SECRET_BLOCK handed out with DEVICE_PASSWORD_VERIFIER, echoed by the answer.
+    pub secret_block: Vec<u8>,
+    pub step: DeviceStep,
     pub expires: Instant,
 }
 
@@ -116,6 +146,27 @@ pub(crate) struct PendingChallenge {
     pub choices: Vec<&'static str>,
     /// Wrong codes answered in this session so far.
     pub failures: u32,
+    /// What the session stands for: the same challenge name (EMAIL_OTP) is a second factor
+    /// after a password or a first factor of USER_AUTH.
+    pub purpose: ChallengePurpose,
+    /// For DEVICE_SRP_AUTH: the device the sign-in named, the only one its answer may
+    /// name.
+    pub device_key: Option<String>,
+}
+
+/// What a challenge session was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ChallengePurpose {
+    /// A step after a checked password (NEW_PASSWORD_REQUIRED, the MFA challenges).
+    #[default]
+    AfterPassword,
+    /// A first factor of USER_AUTH (SELECT_CHALLENGE, PASSWORD, PASSWORD_SRP, EMAIL_OTP,
+    /// SMS_OTP): nothing is proven yet.
+    FirstFactor,
+    /// The `Session` of SignUp: named again by ConfirmSignUp, answers nothing.
+    SignUp,
+    /// The `Session` of ConfirmSignUp: one USER_AUTH sign-in with no further proof.
+    SignInAfterSignUp,
 }
 
 impl PendingChallenge {
@@ -136,6 +187,8 @@ impl PendingChallenge {
             code: None,
             choices: Vec::new(),
             failures: 0,
+            purpose: ChallengePurpose::default(),
+            device_key: None,
         }
     }
 }
@@ -316,6 +369,11 @@ fn entry_bytes<V>(strings: &[&str], extra_heap: usize) -> usize {
         + INDEX_BYTES
 }
 
+/// The key of a device's failure count: device keys are unique within a pool.
+fn device_failure_key(pool_id: &str, device_key: &str) -> Key {
+    util::sha256(format!("{pool_id}\n{device_key}").as_bytes())
+}
+
 fn refusal_error(r: Refusal) -> ApiError {
     match r {
         Refusal::Client => ApiError::new(
@@ -334,7 +392,14 @@ fn refusal_error(r: Refusal) -> ApiError {
 pub(crate) struct Pending {
     srp: Mutex<Table<PendingSrp>>,
     challenges: Mutex<Table<PendingChallenge>>,
+    devices: Mutex<Table<PendingDevice>>,
+    /// Wrong device passwords per device (by [`device_failure_key`]), each entry expiring
+    /// a while after its latest failure.
+    device_failures: Mutex<Table<u32>>,
     limits: PendingLimits,
+    /// The bounds of `device_failures`: the totals of `limits` only. A per-user or
+    /// per-client bound would let failures on some devices evict the count of another.
+    failure_limits: PendingLimits,
     /// Key of the throwaway verifiers of unknown users (random per server run).
     fake_key: [u8; 32],
 }
@@ -350,10 +415,18 @@ impl std::fmt::Debug for Pending {
 
 impl Pending {
     pub(crate) fn new(limits: PendingLimits) -> Result<Self, ApiError> {
+        let failure_limits = PendingLimits {
+            per_user: limits.max_entries,
+            per_client: limits.max_entries,
+            ..limits.clone()
+        };
         Ok(Self {
             srp: Mutex::default(),
             challenges: Mutex::default(),
+            devices: Mutex::default(),
+            device_failures: Mutex::default(),
             limits,
+            failure_limits,
             fake_key: util::random_bytes::<32>()?,
         })
     }
@@ -369,6 +442,7 @@ impl Pending {
                 &attempt.sub,
                 &attempt.username,
                 &attempt.srp_a,
+                attempt.device_key.as_deref().unwrap_or_default(),
             ],
             STEP_HEAP_BYTES,
         );
@@ -417,7 +491,12 @@ impl Pending {
         let key = util::sha256(session.as_bytes());
         let expires = util::instant_after(validity);
         let bytes = entry_bytes::<PendingChallenge>(
-            &[&value.pool_id, &value.client_id, &value.sub],
+            &[
+                &value.pool_id,
+                &value.client_id,
+                &value.sub,
+                value.device_key.as_deref().unwrap_or_default(),
+            ],
             value.code.as_ref().map_or(0, |c| c.0.len()) + value.choices.len() * 16,
         );
         let user = (value.pool_id.clone(), value.sub.clone());
@@ -459,10 +538,109 @@ impl Pending {
             .cloned()
     }
 
+    /// Takes (removes) a live challenge session: of two callers racing for one session,
+    /// one gets it. For sessions that may be used once whatever the outcome.
+    pub(crate) fn take_challenge(&self, session: &str) -> Option<PendingChallenge> {
+        let key = util::sha256(session.as_bytes());
+        self.challenges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(&key, Instant::now())
+    }
+
     /// Closes a challenge session after it was answered.
     pub(crate) fn close_challenge(&self, session: &str) {
         let key = util::sha256(session.as_bytes());
         self.challenges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
+    }
+
+    /// Registers a device sign-in; returns the `Session` that names it.
+    pub(crate) fn add_device(&self, attempt: PendingDevice) -> Result<String, ApiError> {
+        let session = util::b64(&util::random_bytes::<96>()?);
+        let key = util::sha256(session.as_bytes());
+        let bytes = entry_bytes::<PendingDevice>(
+            &[
+                &attempt.pool_id,
+                &attempt.client_id,
+                &attempt.sub,
+                &attempt.device_key,
+                &attempt.group_key,
+                &attempt.srp_a,
+            ],
+            STEP_HEAP_BYTES + attempt.secret_block.len(),
+        );
+        let user = (attempt.pool_id.clone(), attempt.sub.clone());
+        let client = attempt.client_id.clone();
+        let expires = attempt.expires;
+        self.devices
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, user, &client, expires, bytes, attempt, &self.limits)
+            .map_err(refusal_error)?;
+        Ok(session)
+    }
+
+    /// Takes (removes) the device sign-in a `Session` names, if it is still valid: used at
+    /// most once, right or wrong.
+    pub(crate) fn take_device(&self, session: &str) -> Option<PendingDevice> {
+        let key = util::sha256(session.as_bytes());
+        self.devices
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(&key, Instant::now())
+    }
+
+    /// The wrong device passwords counted against a device (0 once they expired).
+    pub(crate) fn device_failures(&self, pool_id: &str, device_key: &str) -> u32 {
+        let key = device_failure_key(pool_id, device_key);
+        self.device_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key, Instant::now())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Counts a wrong device password against the device, remembered for `memory` after
+    /// this failure; returns the count. If the table is full the failure is not
+    /// recorded (the answer is refused anyway): filling it takes that many devices
+    /// confirmed by users whose passwords are known.
+    pub(crate) fn device_failed(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        device_key: &str,
+        memory: Duration,
+    ) -> u32 {
+        let key = device_failure_key(pool_id, device_key);
+        let now = Instant::now();
+        let mut table = self
+            .device_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let count = table.take(&key, now).unwrap_or(0).saturating_add(1);
+        let user = (pool_id.to_owned(), sub.to_owned());
+        let bytes = entry_bytes::<u32>(&[pool_id, sub], 0);
+        // Refused only when full; see above.
+        let _ = table.insert(
+            key,
+            user,
+            "",
+            util::instant_after(memory),
+            bytes,
+            count,
+            &self.failure_limits,
+        );
+        count
+    }
+
+    /// Forgets a device's counted failures (its right password was given).
+    pub(crate) fn device_succeeded(&self, pool_id: &str, device_key: &str) {
+        let key = device_failure_key(pool_id, device_key);
+        self.device_failures
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&key);
@@ -481,7 +659,17 @@ impl Pending {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .sweep(now);
-        srp + challenges
+        let devices = self
+            .devices
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sweep(now);
+        let failures = self
+            .device_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sweep(now);
+        srp + challenges + devices + failures
     }
 
     /// Counts and bytes of what is in progress.
@@ -497,11 +685,24 @@ impl Pending {
                 .unwrap_or_else(PoisonError::into_inner);
             (t.entries.len(), t.bytes)
         };
+        let (device_attempts, device_bytes) = {
+            let t = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
+            (t.entries.len(), t.bytes)
+        };
+        let device_failures = self
+            .device_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries
+            .len();
         PendingStats {
             srp_attempts,
             srp_bytes,
             challenges,
             challenge_bytes,
+            device_attempts,
+            device_bytes,
+            device_failures,
         }
     }
 
@@ -625,6 +826,46 @@ mod tests {
         assert_eq!(t.sweep(Instant::now()), 1);
         assert_eq!(t.entries.len(), 1);
         assert_eq!(t.bytes, 1);
+    }
+
+    #[test]
+    fn device_sign_ins_and_failures_are_counted_swept_and_taken_once() {
+        let p = Pending::new(PendingLimits::default()).unwrap();
+        let attempt = |expires: Instant| PendingDevice {
+            pool_id: "pool".into(),
+            client_id: "c".into(),
+            sub: "s".into(),
+            cred_gen: 0,
+            device_key: "us-east-1_d".into(),
+            group_key: "-g".into(),
+            srp_a: "0a".into(),
+            secret_block: vec![7; 64],
+            step: DeviceStep::start(&p.fake_verifier("pool", "d")).unwrap(),
+            expires,
+        };
+        let live = p
+            .add_device(attempt(Instant::now() + Duration::from_secs(300)))
+            .unwrap();
+        p.add_device(attempt(Instant::now())).unwrap();
+        assert_eq!(p.stats().device_attempts, 2);
+        // The janitor's sweep drops the expired one.
+        assert_eq!(p.sweep(), 1);
+        assert_eq!(p.stats().device_attempts, 1);
+        assert!(p.take_device(&live).is_some());
+        assert!(p.take_device(&live).is_none(), "used once");
+        assert_eq!(p.stats().device_bytes, 0);
+
+        let memory = Duration::from_secs(300);
+        assert_eq!(p.device_failed("pool", "s", "us-east-1_d", memory), 1);
+        assert_eq!(p.device_failed("pool", "s", "us-east-1_d", memory), 2);
+        assert_eq!(p.device_failures("pool", "us-east-1_d"), 2);
+        assert_eq!(p.device_failures("other", "us-east-1_d"), 0);
+        p.device_succeeded("pool", "us-east-1_d");
+        assert_eq!(p.device_failures("pool", "us-east-1_d"), 0);
+        p.device_failed("pool", "s", "us-east-1_d", Duration::ZERO);
+        assert_eq!(p.device_failures("pool", "us-east-1_d"), 0, "expired");
+        assert_eq!(p.sweep(), 1);
+        assert_eq!(p.stats(), PendingStats::default());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::outbox::Outbox;
 use crate::sigv4::AdminKey;
 use crate::srp_state::{Pending, PendingLimits};
 use crate::store::{self, Store};
-use crate::tokens::PoolKey;
+use crate::tokens::PoolKeys;
 
 /// A pool as the operations use it.
 #[derive(Debug)]
@@ -29,7 +29,8 @@ pub(crate) struct PoolRt {
     pub id: String,
     pub config: PoolConfig,
     pub schema: Vec<AttrDef>,
-    pub key: PoolKey,
+    /// The signing key and the earlier keys still published (see `tokens`, key rotation).
+    pub key: PoolKeys,
     pub created_ms: i64,
     pub modified_ms: i64,
 }
@@ -38,7 +39,7 @@ impl PoolRt {
     pub(crate) fn new(
         id: String,
         config: PoolConfig,
-        key: PoolKey,
+        key: impl Into<PoolKeys>,
         created_ms: i64,
         modified_ms: i64,
     ) -> Self {
@@ -47,7 +48,7 @@ impl PoolRt {
             id,
             config,
             schema,
-            key,
+            key: key.into(),
             created_ms,
             modified_ms,
         }
@@ -166,7 +167,7 @@ impl State {
                 };
                 let config: PoolConfig =
                     serde_json::from_str(&row.config).map_err(ApiError::internal)?;
-                let key = PoolKey::from_der(&row.key_der)?;
+                let key = PoolKeys::load(c, &row.id, &row.key_der)?;
                 Ok(Some(PoolRt::new(
                     row.id,
                     config,
@@ -211,9 +212,9 @@ impl State {
         }
     }
 
-    /// Drops a pool from the cache (its configuration changed in the database): the next
-    /// [`Self::pool`] reads it again.
-    fn uncache_pool(&self, id: &str) {
+    /// Drops a pool from the cache (its configuration or keys changed in the database): the
+    /// next [`Self::pool`] reads it again.
+    pub(crate) fn uncache_pool(&self, id: &str) {
         self.pools.remove(id);
     }
 

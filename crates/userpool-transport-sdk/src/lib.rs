@@ -47,8 +47,9 @@
 //! credentials are needed or looked up. The app client is named by `ClientId`, the user
 //! by an access token or, for app clients with a secret, by `SECRET_HASH`, which the
 //! transport computes for SignUp, ConfirmSignUp, ResendConfirmationCode, ForgotPassword,
-//! ConfirmForgotPassword, InitiateAuth (all three flows) and RespondToAuthChallenge, and
-//! RevokeToken sends the secret itself (`ClientSecret`), as Cognito wants.
+//! ConfirmForgotPassword, InitiateAuth (every flow) and RespondToAuthChallenge, and
+//! RevokeToken and GetTokensFromRefreshToken send the secret itself (`ClientSecret`), as
+//! Cognito wants.
 //!
 //! ## Retries and timeouts
 //!

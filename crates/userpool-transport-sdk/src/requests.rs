@@ -6,16 +6,21 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
-    CodeDeliveryDetailsType, EmailMfaSettingsType, SmsMfaSettingsType,
-    SoftwareTokenMfaSettingsType, VerifySoftwareTokenResponseType,
+    CodeDeliveryDetailsType, DeviceRememberedStatusType, DeviceSecretVerifierConfigType,
+    DeviceType, EmailMfaSettingsType, SmsMfaSettingsType, SoftwareTokenMfaSettingsType,
+    VerifySoftwareTokenResponseType,
 };
 use userpool_transport::{
     AssociatedSoftwareToken, AuthOutcome, AuthTokens, Challenge, ChallengeRequest,
-    ChallengeResponse, ClientMetadata, InitiateAuth, SignUpRequest, SoftwareTokenAuth, Transport,
+    ChallengeResponse, ClientMetadata, ConfirmDeviceRequest, ConfirmSignUpRequest,
+    ConfirmSignUpResult, DevicePage, FirstFactor, InitiateAuth, RefreshRequest, SignUpRequest,
+    SoftwareTokenAuth, Transport,
 };
 use userpool_types::{
-    AttributeName, Attributes, ClientId, Code, CodeDeliveryDetails, DeliveryMedium, Error,
-    MfaPreference, MfaPreferenceUpdate, Password, SecretString, SignUpResult, User, Username,
+    AttributeName, Attributes, AuthFactor, ChallengeName, ClientId, Code, CodeDeliveryDetails,
+    DeliveryMedium, Device, DeviceRememberedStatus, Error, MfaPreference, MfaPreferenceUpdate,
+    MfaSettings, NewDeviceMetadata, Password, SecretString, SignUpResult, User, UserAuthFactors,
+    Username,
 };
 
 use crate::SdkTransport;
@@ -71,7 +76,58 @@ fn tokens(operation: &'static str, result: &AuthenticationResultType) -> Result<
     let mut tokens = AuthTokens::new(SecretString::new(id), SecretString::new(access));
     tokens.refresh_token = non_empty(result.refresh_token()).map(SecretString::new);
     tokens.expires_in = (result.expires_in() > 0).then(|| i64::from(result.expires_in()));
+    // A device is usable only with both keys; half a registration is left out rather
+    // than failing a sign-in that did succeed.
+    tokens.new_device_metadata = result.new_device_metadata().and_then(|device| {
+        Some(NewDeviceMetadata::new(
+            non_empty(device.device_key())?,
+            non_empty(device.device_group_key())?,
+        ))
+    });
     Ok(tokens)
+}
+
+/// Cognito's `DeviceType` as a [`Device`]: a device without a key cannot be named again,
+/// so it is an unreadable answer.
+fn device(operation: &'static str, device: &DeviceType) -> Result<Device, Error> {
+    let key = non_empty(device.device_key())
+        .ok_or_else(|| malformed(operation, "a device without DeviceKey"))?;
+    let attributes = device
+        .device_attributes()
+        .iter()
+        .map(|a| {
+            (
+                a.name().to_owned(),
+                a.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    Ok(Device::from_attributes(key, attributes).with_times(
+        device.device_create_date().map(|t| t.secs()),
+        device.device_last_modified_date().map(|t| t.secs()),
+        device.device_last_authenticated_date().map(|t| t.secs()),
+    ))
+}
+
+/// `PREFERRED_CHALLENGE` (or `ANSWER`) and what the factor needs (`PASSWORD`, `SRP_A`).
+fn first_factor_parameters(
+    operation: &'static str,
+    parameters: &mut HashMap<String, String>,
+    name_key: &str,
+    factor: &FirstFactor,
+) -> Result<(), Error> {
+    match factor {
+        FirstFactor::Password { password } => {
+            parameters.insert("PASSWORD".to_owned(), password.expose().to_owned());
+        }
+        FirstFactor::PasswordSrp { srp_a } => {
+            parameters.insert("SRP_A".to_owned(), srp_a.clone());
+        }
+        FirstFactor::EmailOtp | FirstFactor::SmsOtp | FirstFactor::WebAuthn => {}
+        other => return Err(unsupported(operation, other)),
+    }
+    parameters.insert(name_key.to_owned(), factor.challenge().as_str().to_owned());
+    Ok(())
 }
 
 fn auth_answer(
@@ -80,6 +136,7 @@ fn auth_answer(
     challenge: Option<&ChallengeNameType>,
     session: Option<&str>,
     parameters: Option<&HashMap<String, String>>,
+    available_challenges: &[ChallengeNameType],
 ) -> Result<AuthOutcome, Error> {
     if let Some(result) = result {
         return tokens(operation, result).map(AuthOutcome::Tokens);
@@ -91,12 +148,18 @@ fn auth_answer(
         ));
     };
     Ok(AuthOutcome::Challenge(
-        Challenge::new(userpool_types::ChallengeName::from_name(name.as_str()))
+        Challenge::new(ChallengeName::from_name(name.as_str()))
             .with_session(non_empty(session).map(SecretString::new))
             .with_parameters(
                 parameters
                     .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                     .unwrap_or_default(),
+            )
+            .with_available_challenges(
+                available_challenges
+                    .iter()
+                    .map(|c| ChallengeName::from_name(c.as_str()))
+                    .collect(),
             ),
     ))
 }
@@ -120,6 +183,14 @@ fn software_token_auth(auth: &SoftwareTokenAuth) -> (Option<String>, Option<Stri
 /// preference by accident.)
 fn mfa_flags(preference: MfaPreference) -> (Option<bool>, Option<bool>) {
     (Some(preference.enabled()), preference.preferred_mfa())
+}
+
+/// Adds `DEVICE_KEY` when a device is named. An empty key names no device (Cognito would
+/// refuse it as a malformed parameter), so it is left out like a missing one.
+fn insert_device_key(parameters: &mut HashMap<String, String>, device_key: Option<&str>) {
+    if let Some(key) = non_empty(device_key) {
+        parameters.insert("DEVICE_KEY".to_owned(), key.to_owned());
+    }
 }
 
 /// Adds `SECRET_HASH` when the app client has a secret.
@@ -166,7 +237,8 @@ impl Transport for SdkTransport {
             if out.user_sub().is_empty() {
                 return Err(malformed(OP, "no UserSub"));
             }
-            let mut result = SignUpResult::new(out.user_sub(), out.user_confirmed());
+            let mut result = SignUpResult::new(out.user_sub(), out.user_confirmed())
+                .with_session(non_empty(out.session()).map(SecretString::new));
             result.code_delivery = out.code_delivery_details().map(delivery);
             Ok(result)
         })
@@ -180,22 +252,11 @@ impl Transport for SdkTransport {
         force_alias_creation: bool,
         client_metadata: ClientMetadata,
     ) -> Result<(), Error> {
-        const OP: &str = "ConfirmSignUp";
-        self.call(OP, async {
-            self.client
-                .confirm_sign_up()
-                .client_id(self.client_id.as_str())
-                .set_secret_hash(self.secret_hash(username.as_str()))
-                .username(username.as_str())
-                .confirmation_code(code.expose())
-                .force_alias_creation(force_alias_creation)
-                .set_client_metadata(metadata(client_metadata))
-                .send()
-                .await
-                .map_err(|e| map_sdk_error(OP, e))?;
-            Ok(())
-        })
-        .await
+        // One request builder for both forms: without a session, the same JSON.
+        let request = ConfirmSignUpRequest::new(username, code)
+            .with_force_alias_creation(force_alias_creation)
+            .with_client_metadata(client_metadata);
+        self.confirm_sign_up_with(request).await.map(drop)
     }
 
     async fn resend_confirmation_code(
@@ -228,6 +289,7 @@ impl Transport for SdkTransport {
         const OP: &str = "InitiateAuth";
         self.call(OP, async {
             let mut parameters = HashMap::new();
+            let mut session = None;
             let (flow, hash) = match &request {
                 InitiateAuth::UserSrp {
                     username,
@@ -236,21 +298,43 @@ impl Transport for SdkTransport {
                 } => {
                     parameters.insert("USERNAME".to_owned(), username.as_str().to_owned());
                     parameters.insert("SRP_A".to_owned(), srp_a.clone());
-                    if let Some(key) = device_key {
-                        parameters.insert("DEVICE_KEY".to_owned(), key.clone());
-                    }
+                    insert_device_key(&mut parameters, device_key.as_deref());
                     (
                         AuthFlowType::UserSrpAuth,
                         self.secret_hash(username.as_str()),
                     )
                 }
-                InitiateAuth::UserPassword { username, password } => {
+                InitiateAuth::UserPassword {
+                    username,
+                    password,
+                    device_key,
+                } => {
                     parameters.insert("USERNAME".to_owned(), username.as_str().to_owned());
                     parameters.insert("PASSWORD".to_owned(), password.expose().to_owned());
+                    insert_device_key(&mut parameters, device_key.as_deref());
                     (
                         AuthFlowType::UserPasswordAuth,
                         self.secret_hash(username.as_str()),
                     )
+                }
+                InitiateAuth::UserAuth {
+                    username,
+                    preferred,
+                    session: sign_up_session,
+                    device_key,
+                } => {
+                    parameters.insert("USERNAME".to_owned(), username.as_str().to_owned());
+                    if let Some(factor) = preferred {
+                        first_factor_parameters(
+                            OP,
+                            &mut parameters,
+                            "PREFERRED_CHALLENGE",
+                            factor,
+                        )?;
+                    }
+                    insert_device_key(&mut parameters, device_key.as_deref());
+                    session = sign_up_session.as_ref().map(|s| s.expose().to_owned());
+                    (AuthFlowType::UserAuth, self.secret_hash(username.as_str()))
                 }
                 InitiateAuth::RefreshToken {
                     refresh_token,
@@ -261,9 +345,7 @@ impl Transport for SdkTransport {
                         "REFRESH_TOKEN".to_owned(),
                         refresh_token.expose().to_owned(),
                     );
-                    if let Some(key) = device_key {
-                        parameters.insert("DEVICE_KEY".to_owned(), key.clone());
-                    }
+                    insert_device_key(&mut parameters, device_key.as_deref());
                     let hash = match (&self.secret, username) {
                         (None, _) => None,
                         (Some(_), Some(username)) => self.secret_hash(username.as_str()),
@@ -286,6 +368,7 @@ impl Transport for SdkTransport {
                 .client_id(self.client_id.as_str())
                 .auth_flow(flow)
                 .set_auth_parameters(Some(with_secret_hash(parameters, hash)))
+                .set_session(session)
                 .set_client_metadata(metadata(client_metadata))
                 .send()
                 .await
@@ -296,6 +379,7 @@ impl Transport for SdkTransport {
                 out.challenge_name(),
                 out.session(),
                 out.challenge_parameters(),
+                out.available_challenges(),
             )
         })
         .await
@@ -309,14 +393,33 @@ impl Transport for SdkTransport {
         self.call(OP, async {
             let challenge = ChallengeNameType::from(answer.response.challenge().as_str());
             let username = answer.username.as_str();
+            let device_key = non_empty(answer.device_key.as_deref());
+            // The device challenges prove a device: without its key there is nothing to
+            // send (Cognito would answer a bare InvalidParameterException).
+            if device_key.is_none()
+                && matches!(
+                    answer.response,
+                    ChallengeResponse::DeviceSrpAuth { .. }
+                        | ChallengeResponse::DevicePasswordVerifier { .. }
+                )
+            {
+                return Err(Error::InvalidInput {
+                    field: "device_key",
+                    reason: format!(
+                        "the answer to {} needs the device's key",
+                        answer.response.challenge().as_str()
+                    ),
+                });
+            }
             let mut responses = HashMap::new();
             responses.insert("USERNAME".to_owned(), username.to_owned());
+            // Every answer names the device the sign-in comes from, whatever the challenge.
+            insert_device_key(&mut responses, device_key);
             match &answer.response {
                 ChallengeResponse::PasswordVerifier {
                     secret_block,
                     timestamp,
                     signature,
-                    device_key,
                 } => {
                     responses.insert(
                         "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
@@ -327,9 +430,6 @@ impl Transport for SdkTransport {
                         "PASSWORD_CLAIM_SIGNATURE".to_owned(),
                         signature.expose().to_owned(),
                     );
-                    if let Some(key) = device_key {
-                        responses.insert("DEVICE_KEY".to_owned(), key.clone());
-                    }
                 }
                 ChallengeResponse::NewPassword {
                     new_password,
@@ -351,6 +451,30 @@ impl Transport for SdkTransport {
                 }
                 ChallengeResponse::EmailOtp { code } => {
                     responses.insert("EMAIL_OTP_CODE".to_owned(), code.expose().to_owned());
+                }
+                ChallengeResponse::SmsOtp { code } => {
+                    responses.insert("SMS_OTP_CODE".to_owned(), code.expose().to_owned());
+                }
+                ChallengeResponse::SelectChallenge { answer } => {
+                    first_factor_parameters(OP, &mut responses, "ANSWER", answer)?;
+                }
+                ChallengeResponse::DeviceSrpAuth { srp_a } => {
+                    responses.insert("SRP_A".to_owned(), srp_a.clone());
+                }
+                ChallengeResponse::DevicePasswordVerifier {
+                    secret_block,
+                    timestamp,
+                    signature,
+                } => {
+                    responses.insert(
+                        "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
+                        secret_block.clone(),
+                    );
+                    responses.insert("TIMESTAMP".to_owned(), timestamp.clone());
+                    responses.insert(
+                        "PASSWORD_CLAIM_SIGNATURE".to_owned(),
+                        signature.expose().to_owned(),
+                    );
                 }
                 ChallengeResponse::SelectMfaType { answer } => {
                     responses.insert("ANSWER".to_owned(), answer.clone());
@@ -387,6 +511,7 @@ impl Transport for SdkTransport {
                 out.challenge_name(),
                 out.session(),
                 out.challenge_parameters(),
+                out.available_challenges(),
             )
         })
         .await
@@ -713,6 +838,202 @@ impl Transport for SdkTransport {
                 .await
                 .map_err(|e| map_sdk_error(OP, e))?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn confirm_sign_up_with(
+        &self,
+        request: ConfirmSignUpRequest,
+    ) -> Result<ConfirmSignUpResult, Error> {
+        const OP: &str = "ConfirmSignUp";
+        self.call(OP, async {
+            let username = request.username.as_str();
+            let out = self
+                .client
+                .confirm_sign_up()
+                .client_id(self.client_id.as_str())
+                .set_secret_hash(self.secret_hash(username))
+                .username(username)
+                .confirmation_code(request.code.expose())
+                .force_alias_creation(request.force_alias_creation)
+                .set_session(request.session.as_ref().map(|s| s.expose().to_owned()))
+                .set_client_metadata(metadata(request.client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(ConfirmSignUpResult::new()
+                .with_session(non_empty(out.session()).map(SecretString::new)))
+        })
+        .await
+    }
+
+    async fn get_tokens_from_refresh_token(
+        &self,
+        request: RefreshRequest,
+    ) -> Result<AuthTokens, Error> {
+        const OP: &str = "GetTokensFromRefreshToken";
+        self.call(OP, async {
+            // This operation takes the client secret itself, not a SECRET_HASH.
+            let out = self
+                .client
+                .get_tokens_from_refresh_token()
+                .client_id(self.client_id.as_str())
+                .refresh_token(request.refresh_token.expose())
+                .set_client_secret(self.secret.as_ref().map(|s| s.expose().to_owned()))
+                .set_device_key(request.device_key.filter(|k| !k.is_empty()))
+                .set_client_metadata(metadata(request.client_metadata))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            let result = out
+                .authentication_result()
+                .ok_or_else(|| malformed(OP, "no AuthenticationResult"))?;
+            tokens(OP, result)
+        })
+        .await
+    }
+
+    async fn confirm_device(&self, request: ConfirmDeviceRequest) -> Result<bool, Error> {
+        const OP: &str = "ConfirmDevice";
+        self.call(OP, async {
+            let verifier = DeviceSecretVerifierConfigType::builder()
+                .password_verifier(request.verifier.password_verifier.expose())
+                .salt(request.verifier.salt.as_str())
+                .build();
+            let out = self
+                .client
+                .confirm_device()
+                .access_token(request.access_token.expose())
+                .device_key(request.device_key.as_str())
+                .device_secret_verifier_config(verifier)
+                .set_device_name(request.device_name.filter(|n| !n.is_empty()))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(out.user_confirmation_necessary())
+        })
+        .await
+    }
+
+    async fn get_device(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+    ) -> Result<Device, Error> {
+        const OP: &str = "GetDevice";
+        self.call(OP, async {
+            let out = self
+                .client
+                .get_device()
+                .access_token(access_token.expose())
+                .device_key(device_key)
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            let found = out.device().ok_or_else(|| malformed(OP, "no Device"))?;
+            device(OP, found)
+        })
+        .await
+    }
+
+    async fn list_devices(
+        &self,
+        access_token: SecretString,
+        limit: Option<u32>,
+        pagination_token: Option<String>,
+    ) -> Result<DevicePage, Error> {
+        const OP: &str = "ListDevices";
+        self.call(OP, async {
+            // Cognito allows 0 to 60; a larger limit is sent as it is (clamped to the wire
+            // type), so that Cognito, not this transport, says what is allowed.
+            let limit = limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX));
+            let out = self
+                .client
+                .list_devices()
+                .access_token(access_token.expose())
+                .set_limit(limit)
+                .set_pagination_token(pagination_token.filter(|t| !t.is_empty()))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            let devices = out
+                .devices()
+                .iter()
+                .map(|d| device(OP, d))
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok(DevicePage::new(devices)
+                .with_pagination_token(non_empty(out.pagination_token()).map(str::to_owned)))
+        })
+        .await
+    }
+
+    async fn forget_device(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+    ) -> Result<(), Error> {
+        const OP: &str = "ForgetDevice";
+        self.call(OP, async {
+            self.client
+                .forget_device()
+                .access_token(access_token.expose())
+                .device_key(device_key)
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_device_status(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+        status: DeviceRememberedStatus,
+    ) -> Result<(), Error> {
+        const OP: &str = "UpdateDeviceStatus";
+        self.call(OP, async {
+            self.client
+                .update_device_status()
+                .access_token(access_token.expose())
+                .device_key(device_key)
+                .device_remembered_status(DeviceRememberedStatusType::from(status.as_str()))
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user_auth_factors(
+        &self,
+        access_token: SecretString,
+    ) -> Result<UserAuthFactors, Error> {
+        const OP: &str = "GetUserAuthFactors";
+        self.call(OP, async {
+            let out = self
+                .client
+                .get_user_auth_factors()
+                .access_token(access_token.expose())
+                .send()
+                .await
+                .map_err(|e| map_sdk_error(OP, e))?;
+            let username = Username::new(out.username())
+                .map_err(|e| malformed(OP, format!("Username: {e}")))?;
+            let factors: Vec<&str> = out
+                .configured_user_auth_factors()
+                .iter()
+                .map(|f| f.as_str())
+                .collect();
+            Ok(UserAuthFactors::new(username)
+                .with_mfa(MfaSettings::from_cognito(
+                    non_empty(out.preferred_mfa_setting()),
+                    out.user_mfa_setting_list(),
+                ))
+                .with_configured_first_factors(AuthFactor::from_names(&factors)))
         })
         .await
     }

@@ -7,11 +7,17 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use userpool_transport::{InitiateAuth, Transport};
+use serde_json::json;
+use userpool_transport::{
+    ConfirmDeviceRequest, DeviceVerifierConfig, InitiateAuth, RefreshRequest, Transport,
+};
 use userpool_transport_sdk::SdkTransport;
 use userpool_types::{ClientSecret, Password, SecretString};
 
 use common::*;
+
+const ROTATED_REFRESH_TOKEN: &str = "eyJ.rotated-refresh-token-never-logged.sig";
+const DEVICE_VERIFIER: &str = "ZGV2aWNlLXZlcmlmaWVyLW5ldmVyLWxvZ2dlZA==";
 
 /// A writer that collects everything the subscriber prints.
 #[derive(Clone, Default)]
@@ -57,17 +63,43 @@ async fn debug_logs_never_show_secrets() {
             "Incorrect username or password.",
         ),
         Reply::HangUp,
+        Reply::HangUp,
+        // The calls of issue 11 that carry the client secret or a device verifier.
+        ok(json!({
+            "AuthenticationResult": {
+                "AccessToken": ACCESS_TOKEN,
+                "IdToken": "eyJ.id.sig",
+                "RefreshToken": ROTATED_REFRESH_TOKEN
+            }
+        })),
+        ok(json!({ "UserConfirmationNecessary": false })),
     ])
     .await;
     let t = transport(&server, Some(SECRET));
     let request = || InitiateAuth::UserPassword {
         username: user("alice"),
         password: Password::from(PASSWORD),
+        device_key: None,
     };
     t.initiate_auth(request(), no_metadata()).await.unwrap();
     let _ = t.initiate_auth(request(), no_metadata()).await;
     let _ = t.get_user(SecretString::from(ACCESS_TOKEN)).await;
     let _ = t.revoke_token(SecretString::from(REFRESH_TOKEN)).await;
+    let rotated = t
+        .get_tokens_from_refresh_token(RefreshRequest::new(SecretString::from(REFRESH_TOKEN)))
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated.refresh_token.as_ref().map(SecretString::expose),
+        Some(ROTATED_REFRESH_TOKEN)
+    );
+    t.confirm_device(ConfirmDeviceRequest::new(
+        SecretString::from(ACCESS_TOKEN),
+        "eu-west-1_dev",
+        DeviceVerifierConfig::new(DEVICE_VERIFIER, "c2FsdA=="),
+    ))
+    .await
+    .unwrap();
     // And one against a port nobody listens on: the error's message says what failed and
     // leaves why to its source, so only a line that logs the chain names the cause.
     let refused_port = {
@@ -93,6 +125,14 @@ async fn debug_logs_never_show_secrets() {
         "{text}"
     );
     assert!(text.contains("cognito{operation=\"GetUser\"}"), "{text}");
+    assert!(
+        text.contains("cognito{operation=\"GetTokensFromRefreshToken\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cognito{operation=\"ConfirmDevice\"}"),
+        "{text}"
+    );
     assert!(text.contains("NotAuthorizedException"), "{text}");
     let failed = text
         .lines()
@@ -107,6 +147,8 @@ async fn debug_logs_never_show_secrets() {
         PASSWORD,
         ACCESS_TOKEN,
         REFRESH_TOKEN,
+        ROTATED_REFRESH_TOKEN,
+        DEVICE_VERIFIER,
         &expected_hash("alice"),
     ] {
         assert!(!text.contains(secret), "{secret} was logged:\n{text}");

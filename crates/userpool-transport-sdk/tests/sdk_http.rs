@@ -131,6 +131,7 @@ async fn secret_hash_on_every_call_that_needs_it() {
                 InitiateAuth::UserPassword {
                     username: bob(),
                     password: Password::from(PASSWORD),
+                    device_key: None,
                 },
                 no_metadata(),
             )
@@ -273,6 +274,7 @@ async fn initiate_auth_answers_tokens() {
             InitiateAuth::UserPassword {
                 username: user("alice"),
                 password: Password::from(PASSWORD),
+                device_key: None,
             },
             BTreeMap::from([("k".to_owned(), "v".to_owned())]),
         )
@@ -410,10 +412,10 @@ async fn password_verifier_and_new_password_responses() {
                     secret_block: "0b7b2a5e-6c63-4b4b-9c84-3f4f6f1a2b3c".into(),
                     timestamp: "Tue Nov 3 12:34:56 UTC 2026".into(),
                     signature: SecretString::from("c2lnbmF0dXJl"),
-                    device_key: Some("dk".into()),
                 },
             )
-            .with_session(Some(SecretString::from("session-1"))),
+            .with_session(Some(SecretString::from("session-1")))
+            .with_device_key(Some("dk".into())),
         )
         .await
         .unwrap();
@@ -655,6 +657,7 @@ async fn sign_in_error(replies: Vec<Reply>) -> (Error, usize) {
             InitiateAuth::UserPassword {
                 username: user("alice"),
                 password: Password::from(PASSWORD),
+                device_key: None,
             },
             no_metadata(),
         )
@@ -990,6 +993,7 @@ async fn connection_refused_is_a_network_error() {
             InitiateAuth::UserPassword {
                 username: user("alice"),
                 password: Password::from(PASSWORD),
+                device_key: None,
             },
             no_metadata(),
         )
@@ -1074,6 +1078,7 @@ async fn debug_output_never_shows_secrets() {
     let request = || InitiateAuth::UserPassword {
         username: user("alice"),
         password: Password::from(PASSWORD),
+        device_key: None,
     };
     let rejected = t.initiate_auth(request(), no_metadata()).await.unwrap_err();
     let dropped = t.initiate_auth(request(), no_metadata()).await.unwrap_err();

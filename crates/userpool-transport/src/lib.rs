@@ -28,8 +28,9 @@ use std::fmt;
 
 use async_trait::async_trait;
 use userpool_types::{
-    AttributeName, Attributes, ChallengeName, ClientId, Code, CodeDeliveryDetails, Error,
-    MfaPreferenceUpdate, Password, SecretString, SignUpResult, User, Username,
+    AttributeName, Attributes, AuthFactor, ChallengeName, ClientId, Code, CodeDeliveryDetails,
+    Device, DeviceRememberedStatus, Error, MfaPreferenceUpdate, NewDeviceMetadata, Password,
+    SecretString, SignUpResult, User, UserAuthFactors, Username,
 };
 
 /// Key–value pairs passed through to the pool's Lambda triggers.
@@ -86,6 +87,132 @@ impl SignUpRequest {
     }
 }
 
+/// A confirmation of a sign-up (`ConfirmSignUp`), with the sign-up's session so that the
+/// answer can carry one to sign in with.
+///
+/// `#[non_exhaustive]`, so that a field can be added; build one with [`new`](Self::new)
+/// and the `with_*` setters.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ConfirmSignUpRequest {
+    /// The username.
+    pub username: Username,
+    /// The confirmation code.
+    pub code: Code,
+    /// `ForceAliasCreation`: move an email or phone alias from another user to this one.
+    pub force_alias_creation: bool,
+    /// Metadata for triggers.
+    pub client_metadata: ClientMetadata,
+    /// `Session`: the one `SignUp` answered ([`SignUpResult::session`]).
+    pub session: Option<SecretString>,
+}
+
+impl ConfirmSignUpRequest {
+    /// The confirmation of `username` with `code`: no alias moved, no metadata, no
+    /// session.
+    pub fn new(username: Username, code: Code) -> Self {
+        Self {
+            username,
+            code,
+            force_alias_creation: false,
+            client_metadata: ClientMetadata::new(),
+            session: None,
+        }
+    }
+
+    /// Sets `ForceAliasCreation`.
+    pub fn with_force_alias_creation(mut self, force_alias_creation: bool) -> Self {
+        self.force_alias_creation = force_alias_creation;
+        self
+    }
+
+    /// Sets the metadata for triggers.
+    pub fn with_client_metadata(mut self, client_metadata: ClientMetadata) -> Self {
+        self.client_metadata = client_metadata;
+        self
+    }
+
+    /// Sets the sign-up's session (`None` leaves it out).
+    pub fn with_session(mut self, session: Option<SecretString>) -> Self {
+        self.session = session;
+        self
+    }
+}
+
+/// What `ConfirmSignUp` answers.
+///
+/// `#[non_exhaustive]`, so that a field can be added; a transport builds one with
+/// [`new`](Self::new) and [`with_session`](Self::with_session).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ConfirmSignUpResult {
+    /// `Session`: signs the user in once with [`InitiateAuth::UserAuth`], when the app
+    /// client allows `USER_AUTH` (and the request carried the sign-up's session).
+    pub session: Option<SecretString>,
+}
+
+impl ConfirmSignUpResult {
+    /// An answer without a session.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the session (`None` leaves it out).
+    pub fn with_session(mut self, session: Option<SecretString>) -> Self {
+        self.session = session;
+        self
+    }
+}
+
+/// A first factor chosen for choice-based sign-in (`USER_AUTH`), with what it needs: the
+/// `PREFERRED_CHALLENGE` of [`InitiateAuth::UserAuth`] and the `ANSWER` of
+/// [`ChallengeResponse::SelectChallenge`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum FirstFactor {
+    /// `PASSWORD`, with the password (`PASSWORD`): tokens or an MFA challenge next.
+    Password {
+        /// The password.
+        password: Password,
+    },
+    /// `PASSWORD_SRP`, with the client's public value (`SRP_A`): `PASSWORD_VERIFIER`
+    /// next.
+    PasswordSrp {
+        /// `SRP_A`, lowercase hex.
+        srp_a: String,
+    },
+    /// `EMAIL_OTP`: the pool sends a code by email; the `EMAIL_OTP` challenge next.
+    EmailOtp,
+    /// `SMS_OTP`: the pool sends a code by SMS; the `SMS_OTP` challenge next.
+    SmsOtp,
+    /// `WEB_AUTHN`: the `WEB_AUTHN` challenge with the credential request options next.
+    WebAuthn,
+}
+
+impl FirstFactor {
+    /// Cognito's name of the challenge this chooses (`PASSWORD`, `PASSWORD_SRP`,
+    /// `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`).
+    pub fn challenge(&self) -> ChallengeName {
+        match self {
+            Self::Password { .. } => ChallengeName::Password,
+            Self::PasswordSrp { .. } => ChallengeName::PasswordSrp,
+            Self::EmailOtp => ChallengeName::EmailOtp,
+            Self::SmsOtp => ChallengeName::SmsOtp,
+            Self::WebAuthn => ChallengeName::WebAuthn,
+        }
+    }
+
+    /// The factor this chooses (both password forms are [`AuthFactor::Password`]).
+    pub fn factor(&self) -> AuthFactor {
+        match self {
+            Self::Password { .. } | Self::PasswordSrp { .. } => AuthFactor::Password,
+            Self::EmailOtp => AuthFactor::EmailOtp,
+            Self::SmsOtp => AuthFactor::SmsOtp,
+            Self::WebAuthn => AuthFactor::WebAuthn,
+        }
+    }
+}
+
 /// How a sign-in starts (`InitiateAuth`).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -105,6 +232,22 @@ pub enum InitiateAuth {
         username: Username,
         /// The password.
         password: Password,
+        /// A remembered device's key: the pool asks for the device's proof
+        /// (`DEVICE_SRP_AUTH`) after the password, instead of registering a new device.
+        device_key: Option<String>,
+    },
+    /// `USER_AUTH`: choice-based sign-in. Without a preferred factor (or with one the
+    /// user cannot use) the answer is `SELECT_CHALLENGE` with the available ones.
+    UserAuth {
+        /// What the user typed.
+        username: Username,
+        /// `PREFERRED_CHALLENGE` with what it needs (`PASSWORD`, `SRP_A`).
+        preferred: Option<FirstFactor>,
+        /// `Session`: the one `ConfirmSignUp` answered, to sign in right after sign-up
+        /// without a second factor ([`ConfirmSignUpResult::session`]).
+        session: Option<SecretString>,
+        /// A remembered device's key.
+        device_key: Option<String>,
     },
     /// `REFRESH_TOKEN_AUTH`.
     RefreshToken {
@@ -131,19 +274,38 @@ pub struct ChallengeRequest {
     pub username: Username,
     /// The answer.
     pub response: ChallengeResponse,
+    /// `DEVICE_KEY`: the device the sign-in comes from, sent with the answer to every
+    /// kind of challenge. Naming a remembered device in an MFA, new-password or
+    /// first-factor answer lets the pool link the session to it instead of registering
+    /// a new device; in a `PASSWORD_VERIFIER` answer it asks for the device's proof. The
+    /// device challenges ([`DeviceSrpAuth`](ChallengeResponse::DeviceSrpAuth),
+    /// [`DevicePasswordVerifier`](ChallengeResponse::DevicePasswordVerifier)) cannot be
+    /// answered without it: a transport refuses those, before sending, when it is `None`.
+    ///
+    /// The one place an answer names its device: no [`ChallengeResponse`] carries a key
+    /// of its own.
+    pub device_key: Option<String>,
     /// Metadata for triggers.
     pub client_metadata: ClientMetadata,
 }
 
 impl ChallengeRequest {
-    /// The answer `response` for user `username`, without a session or metadata.
+    /// The answer `response` for user `username`, without a session, device or
+    /// metadata.
     pub fn new(username: Username, response: ChallengeResponse) -> Self {
         Self {
             session: None,
             username,
             response,
+            device_key: None,
             client_metadata: ClientMetadata::new(),
         }
+    }
+
+    /// Sets the device the sign-in comes from (`DEVICE_KEY`; `None` leaves it out).
+    pub fn with_device_key(mut self, device_key: Option<String>) -> Self {
+        self.device_key = device_key;
+        self
     }
 
     /// Sets the challenge's session (`None` leaves it out).
@@ -171,8 +333,6 @@ pub enum ChallengeResponse {
         timestamp: String,
         /// `PASSWORD_CLAIM_SIGNATURE`.
         signature: SecretString,
-        /// A remembered device's key.
-        device_key: Option<String>,
     },
     /// `NEW_PASSWORD_REQUIRED`: the new password and the required attributes (sent as
     /// `userAttributes.<name>`).
@@ -192,10 +352,39 @@ pub enum ChallengeResponse {
         /// The code.
         code: Code,
     },
-    /// `EMAIL_OTP`.
+    /// `EMAIL_OTP` (`EMAIL_OTP_CODE`): the MFA code of a password sign-in, and the
+    /// first-factor code of `USER_AUTH` alike.
     EmailOtp {
         /// The code.
         code: Code,
+    },
+    /// `SMS_OTP` (`SMS_OTP_CODE`): the first-factor code of `USER_AUTH` sent by SMS.
+    SmsOtp {
+        /// The code.
+        code: Code,
+    },
+    /// `SELECT_CHALLENGE` (`ANSWER`, and `PASSWORD` or `SRP_A` when the factor needs
+    /// them): the first factor of a `USER_AUTH` sign-in, one of the challenge's
+    /// [`available_challenges`](Challenge::available_challenges).
+    SelectChallenge {
+        /// The chosen factor.
+        answer: FirstFactor,
+    },
+    /// `DEVICE_SRP_AUTH`: the device's SRP public value. The device is the request's
+    /// [`device_key`](ChallengeRequest::device_key), which this answer requires.
+    DeviceSrpAuth {
+        /// `SRP_A`, lowercase hex.
+        srp_a: String,
+    },
+    /// `DEVICE_PASSWORD_VERIFIER`: the device's SRP proof. The device is the request's
+    /// [`device_key`](ChallengeRequest::device_key), which this answer requires.
+    DevicePasswordVerifier {
+        /// `PASSWORD_CLAIM_SECRET_BLOCK`, verbatim from the challenge.
+        secret_block: String,
+        /// `TIMESTAMP`.
+        timestamp: String,
+        /// `PASSWORD_CLAIM_SIGNATURE`.
+        signature: SecretString,
     },
     /// `SELECT_MFA_TYPE`.
     SelectMfaType {
@@ -226,6 +415,10 @@ impl ChallengeResponse {
             Self::SmsMfa { .. } => ChallengeName::SmsMfa,
             Self::SoftwareTokenMfa { .. } => ChallengeName::SoftwareTokenMfa,
             Self::EmailOtp { .. } => ChallengeName::EmailOtp,
+            Self::SmsOtp { .. } => ChallengeName::SmsOtp,
+            Self::SelectChallenge { .. } => ChallengeName::SelectChallenge,
+            Self::DeviceSrpAuth { .. } => ChallengeName::DeviceSrpAuth,
+            Self::DevicePasswordVerifier { .. } => ChallengeName::DevicePasswordVerifier,
             Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
             Self::MfaSetup { .. } => ChallengeName::MfaSetup,
             Self::Custom { .. } => ChallengeName::CustomChallenge,
@@ -236,8 +429,8 @@ impl ChallengeResponse {
 /// The tokens of a completed sign-in or refresh (`AuthenticationResult`), still encoded.
 ///
 /// `#[non_exhaustive]`: Cognito's `AuthenticationResult` has more than this version reads
-/// (`TokenType`, `NewDeviceMetadata`). A transport builds one with [`new`](Self::new) and
-/// the `with_*` setters.
+/// (`TokenType`). A transport builds one with [`new`](Self::new) and the `with_*`
+/// setters.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AuthTokens {
@@ -250,6 +443,9 @@ pub struct AuthTokens {
     pub refresh_token: Option<SecretString>,
     /// Seconds until the access token expires.
     pub expires_in: Option<i64>,
+    /// `NewDeviceMetadata`: the device this sign-in registered, when the pool tracks
+    /// devices and the sign-in was not made with a known one.
+    pub new_device_metadata: Option<NewDeviceMetadata>,
 }
 
 impl AuthTokens {
@@ -260,6 +456,7 @@ impl AuthTokens {
             access_token,
             refresh_token: None,
             expires_in: None,
+            new_device_metadata: None,
         }
     }
 
@@ -272,6 +469,12 @@ impl AuthTokens {
     /// Sets the seconds until the access token expires.
     pub fn with_expires_in(mut self, expires_in: i64) -> Self {
         self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// Sets the device the sign-in registered.
+    pub fn with_new_device_metadata(mut self, metadata: NewDeviceMetadata) -> Self {
+        self.new_device_metadata = Some(metadata);
         self
     }
 }
@@ -290,6 +493,9 @@ pub struct Challenge {
     /// The challenge parameters (`SRP_B`, `SALT`, `SECRET_BLOCK`, `USER_ID_FOR_SRP`,
     /// `USERNAME`, `requiredAttributes`, …).
     pub parameters: BTreeMap<String, String>,
+    /// `AvailableChallenges`: what a `SELECT_CHALLENGE` (and a `USER_AUTH` answer in
+    /// general) offers as the first factor, in the server's order; empty otherwise.
+    pub available_challenges: Vec<ChallengeName>,
 }
 
 impl Challenge {
@@ -299,6 +505,7 @@ impl Challenge {
             name,
             session: None,
             parameters: BTreeMap::new(),
+            available_challenges: Vec::new(),
         }
     }
 
@@ -319,6 +526,28 @@ impl Challenge {
         self.parameters.insert(name.into(), value.into());
         self
     }
+
+    /// Sets what the challenge offers as the first factor (`AvailableChallenges`).
+    pub fn with_available_challenges(mut self, challenges: Vec<ChallengeName>) -> Self {
+        self.available_challenges = challenges;
+        self
+    }
+
+    /// The first factors [`available_challenges`](Self::available_challenges) offers,
+    /// once each (`PASSWORD` and `PASSWORD_SRP` are both [`AuthFactor::Password`]).
+    pub fn available_factors(&self) -> Vec<AuthFactor> {
+        let mut factors = Vec::new();
+        for factor in self
+            .available_challenges
+            .iter()
+            .filter_map(AuthFactor::of_challenge)
+        {
+            if !factors.contains(&factor) {
+                factors.push(factor);
+            }
+        }
+        factors
+    }
 }
 
 impl fmt::Debug for Challenge {
@@ -327,6 +556,7 @@ impl fmt::Debug for Challenge {
             .field("name", &self.name)
             .field("session", &self.session)
             .field("parameters", &self.parameters.keys().collect::<Vec<_>>())
+            .field("available_challenges", &self.available_challenges)
             .finish()
     }
 }
@@ -367,6 +597,151 @@ impl AssociatedSoftwareToken {
     /// Sets the session (`None` leaves it out).
     pub fn with_session(mut self, session: Option<SecretString>) -> Self {
         self.session = session;
+        self
+    }
+}
+
+/// A refresh with `GetTokensFromRefreshToken`, which refresh-token rotation needs.
+///
+/// Takes no `SECRET_HASH`: a transport bound to an app client with a secret sends the
+/// secret itself (`ClientSecret`), so no username is needed.
+///
+/// `#[non_exhaustive]`, so that a field can be added; build one with [`new`](Self::new)
+/// and the `with_*` setters.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RefreshRequest {
+    /// `RefreshToken`.
+    pub refresh_token: SecretString,
+    /// `DeviceKey`: a remembered device's key (required by Cognito when the device is
+    /// remembered and the pool tracks devices).
+    pub device_key: Option<String>,
+    /// Metadata for triggers.
+    pub client_metadata: ClientMetadata,
+}
+
+impl RefreshRequest {
+    /// A refresh with `refresh_token`, without a device key or metadata.
+    pub fn new(refresh_token: SecretString) -> Self {
+        Self {
+            refresh_token,
+            device_key: None,
+            client_metadata: ClientMetadata::new(),
+        }
+    }
+
+    /// Sets the device key (`None` leaves it out).
+    pub fn with_device_key(mut self, device_key: Option<String>) -> Self {
+        self.device_key = device_key;
+        self
+    }
+
+    /// Sets the metadata for triggers.
+    pub fn with_client_metadata(mut self, client_metadata: ClientMetadata) -> Self {
+        self.client_metadata = client_metadata;
+        self
+    }
+}
+
+/// `ConfirmDevice`'s `DeviceSecretVerifierConfig`: the device's SRP verifier and salt,
+/// both standard base64, as `userpool_srp`'s `DeviceSecretVerifierConfig` computes them.
+/// (This crate depends on no SRP code: the caller copies the two strings over.)
+///
+/// `Debug` shows the salt but not the verifier.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeviceVerifierConfig {
+    /// `PasswordVerifier`.
+    pub password_verifier: SecretString,
+    /// `Salt`.
+    pub salt: String,
+}
+
+impl DeviceVerifierConfig {
+    /// The verifier `password_verifier` with its `salt`.
+    pub fn new(password_verifier: impl Into<SecretString>, salt: impl Into<String>) -> Self {
+        Self {
+            password_verifier: password_verifier.into(),
+            salt: salt.into(),
+        }
+    }
+}
+
+impl fmt::Debug for DeviceVerifierConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceVerifierConfig")
+            .field("password_verifier", &self.password_verifier)
+            .field("salt", &self.salt)
+            .finish()
+    }
+}
+
+/// A confirmation of the device a sign-in registered (`ConfirmDevice`).
+///
+/// `#[non_exhaustive]`, so that a field can be added; build one with [`new`](Self::new)
+/// and [`with_device_name`](Self::with_device_name).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ConfirmDeviceRequest {
+    /// `AccessToken`: the tokens of the sign-in that registered the device.
+    pub access_token: SecretString,
+    /// `DeviceKey` ([`NewDeviceMetadata::device_key`]).
+    pub device_key: String,
+    /// `DeviceSecretVerifierConfig`.
+    pub verifier: DeviceVerifierConfig,
+    /// `DeviceName`, shown in the user's device list.
+    pub device_name: Option<String>,
+}
+
+impl ConfirmDeviceRequest {
+    /// The confirmation of `device_key` with `verifier`, authorised by `access_token`,
+    /// without a name.
+    pub fn new(
+        access_token: SecretString,
+        device_key: impl Into<String>,
+        verifier: DeviceVerifierConfig,
+    ) -> Self {
+        Self {
+            access_token,
+            device_key: device_key.into(),
+            verifier,
+            device_name: None,
+        }
+    }
+
+    /// Sets the device's name (`None` leaves it out).
+    pub fn with_device_name(mut self, device_name: Option<String>) -> Self {
+        self.device_name = device_name;
+        self
+    }
+}
+
+/// One page of the user's devices (`ListDevices`).
+///
+/// `#[non_exhaustive]`, so that a field can be added; a transport builds one with
+/// [`new`](Self::new) and [`with_pagination_token`](Self::with_pagination_token).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DevicePage {
+    /// `Devices`.
+    pub devices: Vec<Device>,
+    /// `PaginationToken`: pass it to the next call for the next page; `None` on the last
+    /// page.
+    pub pagination_token: Option<String>,
+}
+
+impl DevicePage {
+    /// The page `devices`, the last one.
+    pub fn new(devices: Vec<Device>) -> Self {
+        Self {
+            devices,
+            pagination_token: None,
+        }
+    }
+
+    /// Sets the token of the next page (`None`: this is the last page).
+    pub fn with_pagination_token(mut self, pagination_token: Option<String>) -> Self {
+        self.pagination_token = pagination_token;
         self
     }
 }
@@ -552,6 +927,122 @@ pub trait Transport: Send + Sync + fmt::Debug {
         let _ = (access_token, update);
         Err(unsupported_by_default("SetUserMFAPreference"))
     }
+
+    /// `ConfirmSignUp` with the sign-up's session, answering the session to sign in
+    /// with ([`InitiateAuth::UserAuth`]). Takes `SECRET_HASH`.
+    ///
+    /// The default calls [`confirm_sign_up`](Self::confirm_sign_up), so that a transport
+    /// written before this method confirms as before: the request's session is not sent
+    /// and the answer has none.
+    async fn confirm_sign_up_with(
+        &self,
+        request: ConfirmSignUpRequest,
+    ) -> Result<ConfirmSignUpResult, Error> {
+        let ConfirmSignUpRequest {
+            username,
+            code,
+            force_alias_creation,
+            client_metadata,
+            session: _,
+        } = request;
+        self.confirm_sign_up(username, code, force_alias_creation, client_metadata)
+            .await?;
+        Ok(ConfirmSignUpResult::new())
+    }
+
+    /// `GetTokensFromRefreshToken`: new tokens, and a new refresh token when the app
+    /// client rotates them ([`AuthTokens::refresh_token`]; the old one then stops working
+    /// after the client's grace period). Sends the client secret, when the transport has
+    /// one, instead of a `SECRET_HASH`.
+    ///
+    /// A server that does not know the operation answers an error for which
+    /// [`Error::is_unknown_operation`] is true; `InitiateAuth`
+    /// [`RefreshToken`](InitiateAuth::RefreshToken) is the older way.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn get_tokens_from_refresh_token(
+        &self,
+        request: RefreshRequest,
+    ) -> Result<AuthTokens, Error> {
+        let _ = request;
+        Err(unsupported_by_default("GetTokensFromRefreshToken"))
+    }
+
+    /// `ConfirmDevice`: remembers the device a sign-in registered. Answers
+    /// `UserConfirmationNecessary`: true when the pool remembers devices only when the
+    /// user agrees (`DeviceOnlyRememberedOnUserPrompt`), so that the device stays not
+    /// remembered until [`update_device_status`](Self::update_device_status) says
+    /// otherwise. Takes no `SECRET_HASH`.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn confirm_device(&self, request: ConfirmDeviceRequest) -> Result<bool, Error> {
+        let _ = request;
+        Err(unsupported_by_default("ConfirmDevice"))
+    }
+
+    /// `GetDevice`: one device of the signed-in user.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn get_device(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+    ) -> Result<Device, Error> {
+        let _ = (access_token, device_key);
+        Err(unsupported_by_default("GetDevice"))
+    }
+
+    /// `ListDevices`: one page of the signed-in user's devices, at most `limit` of them
+    /// (Cognito allows 0 to 60; `None` leaves the size to the server), from the page
+    /// `pagination_token` names (`None`: the first).
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn list_devices(
+        &self,
+        access_token: SecretString,
+        limit: Option<u32>,
+        pagination_token: Option<String>,
+    ) -> Result<DevicePage, Error> {
+        let _ = (access_token, limit, pagination_token);
+        Err(unsupported_by_default("ListDevices"))
+    }
+
+    /// `ForgetDevice`: the device is no longer tracked; its key cannot sign in again.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn forget_device(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+    ) -> Result<(), Error> {
+        let _ = (access_token, device_key);
+        Err(unsupported_by_default("ForgetDevice"))
+    }
+
+    /// `UpdateDeviceStatus`: marks the device remembered or not remembered.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn update_device_status(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+        status: DeviceRememberedStatus,
+    ) -> Result<(), Error> {
+        let _ = (access_token, device_key, status);
+        Err(unsupported_by_default("UpdateDeviceStatus"))
+    }
+
+    /// `GetUserAuthFactors`: the signed-in user's MFA settings and the first factors of
+    /// choice-based sign-in they can use.
+    ///
+    /// The default answers [`Error::UnsupportedOperation`].
+    async fn get_user_auth_factors(
+        &self,
+        access_token: SecretString,
+    ) -> Result<UserAuthFactors, Error> {
+        let _ = access_token;
+        Err(unsupported_by_default("GetUserAuthFactors"))
+    }
 }
 
 /// A shared transport is a transport: `Arc<dyn Transport>` and `Arc<YourTransport>` can be
@@ -700,12 +1191,67 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
     ) -> Result<(), Error> {
         (**self).set_user_mfa_preference(access_token, update).await
     }
+    async fn confirm_sign_up_with(
+        &self,
+        request: ConfirmSignUpRequest,
+    ) -> Result<ConfirmSignUpResult, Error> {
+        (**self).confirm_sign_up_with(request).await
+    }
+    async fn get_tokens_from_refresh_token(
+        &self,
+        request: RefreshRequest,
+    ) -> Result<AuthTokens, Error> {
+        (**self).get_tokens_from_refresh_token(request).await
+    }
+    async fn confirm_device(&self, request: ConfirmDeviceRequest) -> Result<bool, Error> {
+        (**self).confirm_device(request).await
+    }
+    async fn get_device(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+    ) -> Result<Device, Error> {
+        (**self).get_device(access_token, device_key).await
+    }
+    async fn list_devices(
+        &self,
+        access_token: SecretString,
+        limit: Option<u32>,
+        pagination_token: Option<String>,
+    ) -> Result<DevicePage, Error> {
+        (**self)
+            .list_devices(access_token, limit, pagination_token)
+            .await
+    }
+    async fn forget_device(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+    ) -> Result<(), Error> {
+        (**self).forget_device(access_token, device_key).await
+    }
+    async fn update_device_status(
+        &self,
+        access_token: SecretString,
+        device_key: String,
+        status: DeviceRememberedStatus,
+    ) -> Result<(), Error> {
+        (**self)
+            .update_device_status(access_token, device_key, status)
+            .await
+    }
+    async fn get_user_auth_factors(
+        &self,
+        access_token: SecretString,
+    ) -> Result<UserAuthFactors, Error> {
+        (**self).get_user_auth_factors(access_token).await
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::future::Future;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::task::{Context, Poll, Waker};
 
     use super::*;
@@ -716,6 +1262,17 @@ mod tests {
     #[derive(Debug)]
     struct RequiredOnly {
         client_id: ClientId,
+        /// What `confirm_sign_up` was called with (username, code, force, metadata).
+        confirmed: Mutex<Vec<(String, String, bool, ClientMetadata)>>,
+    }
+
+    impl RequiredOnly {
+        fn new() -> Self {
+            Self {
+                client_id: ClientId::new("client-1").unwrap(),
+                confirmed: Mutex::new(Vec::new()),
+            }
+        }
     }
 
     fn unsupported<T>() -> Result<T, Error> {
@@ -734,12 +1291,23 @@ mod tests {
         }
         async fn confirm_sign_up(
             &self,
-            _: Username,
-            _: Code,
-            _: bool,
-            _: ClientMetadata,
+            username: Username,
+            code: Code,
+            force_alias_creation: bool,
+            client_metadata: ClientMetadata,
         ) -> Result<(), Error> {
-            unsupported()
+            if code.expose() == "000000" {
+                return Err(Error::CodeMismatch {
+                    message: "wrong code".into(),
+                });
+            }
+            self.confirmed.lock().unwrap().push((
+                username.as_str().to_owned(),
+                code.expose().to_owned(),
+                force_alias_creation,
+                client_metadata,
+            ));
+            Ok(())
         }
         async fn resend_confirmation_code(
             &self,
@@ -844,9 +1412,7 @@ mod tests {
 
     #[test]
     fn a_transport_of_the_required_methods_only_works_through_the_trait() {
-        let transport: Arc<dyn Transport> = Arc::new(RequiredOnly {
-            client_id: ClientId::new("client-1").unwrap(),
-        });
+        let transport: Arc<dyn Transport> = Arc::new(RequiredOnly::new());
         // The defaulted method answers its documented default, also through `Arc<T>`.
         assert!(!transport.has_client_secret());
         assert!(!Arc::clone(&transport).has_client_secret());
@@ -919,12 +1485,16 @@ mod tests {
             },
         );
         assert_eq!(answer.session, None);
+        assert_eq!(answer.device_key, None);
         assert!(answer.client_metadata.is_empty());
         let answer = answer
             .with_session(Some(SecretString::from("session")))
+            .with_device_key(Some("eu-west-1_dk".into()))
             .with_client_metadata(metadata.clone());
         assert_eq!(answer.session.as_ref().map(|s| s.expose()), Some("session"));
+        assert_eq!(answer.device_key.as_deref(), Some("eu-west-1_dk"));
         assert_eq!(answer.client_metadata, metadata);
+        assert_eq!(answer.clone().with_device_key(None).device_key, None);
         assert_eq!(answer.response.challenge(), ChallengeName::SelectMfaType);
 
         let tokens = AuthTokens::new(SecretString::from("id"), SecretString::from("access"));
@@ -975,6 +1545,289 @@ mod tests {
         assert_eq!(
             ChallengeResponse::MfaSetup { email: None }.challenge(),
             ChallengeName::MfaSetup
+        );
+    }
+
+    /// Every operation of issue 11 was added after the first release: its default body
+    /// answers UnsupportedOperation naming the operation, directly and through `Arc<T>`.
+    #[test]
+    fn the_operations_added_for_devices_refresh_and_user_auth_default_to_unsupported() {
+        let transport: Arc<dyn Transport> = Arc::new(RequiredOnly::new());
+        let shared = Arc::new(Arc::clone(&transport));
+        let token = || SecretString::from("access");
+        for t in [&transport, &*shared] {
+            let results: [(&str, Result<(), Error>); 7] = [
+                (
+                    "GetTokensFromRefreshToken",
+                    ready(t.get_tokens_from_refresh_token(RefreshRequest::new(
+                        SecretString::from("refresh"),
+                    )))
+                    .map(drop),
+                ),
+                (
+                    "ConfirmDevice",
+                    ready(t.confirm_device(ConfirmDeviceRequest::new(
+                        token(),
+                        "eu-west-1_dev",
+                        DeviceVerifierConfig::new("verifier", "salt"),
+                    )))
+                    .map(drop),
+                ),
+                (
+                    "GetDevice",
+                    ready(t.get_device(token(), "eu-west-1_dev".into())).map(drop),
+                ),
+                (
+                    "ListDevices",
+                    ready(t.list_devices(token(), Some(10), None)).map(drop),
+                ),
+                (
+                    "ForgetDevice",
+                    ready(t.forget_device(token(), "eu-west-1_dev".into())),
+                ),
+                (
+                    "UpdateDeviceStatus",
+                    ready(t.update_device_status(
+                        token(),
+                        "eu-west-1_dev".into(),
+                        DeviceRememberedStatus::Remembered,
+                    )),
+                ),
+                (
+                    "GetUserAuthFactors",
+                    ready(t.get_user_auth_factors(token())).map(drop),
+                ),
+            ];
+            for (operation, result) in results {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(&err, Error::UnsupportedOperation { message } if message.contains(operation)),
+                    "{operation}: {err:?}"
+                );
+            }
+        }
+    }
+
+    /// `confirm_sign_up_with` was added later too, but its default confirms through the
+    /// older `confirm_sign_up`, so that an older transport keeps confirming sign-ups.
+    #[test]
+    fn confirm_sign_up_with_defaults_to_confirm_sign_up() {
+        let inner = Arc::new(RequiredOnly::new());
+        let transport: Arc<dyn Transport> = inner.clone();
+        let metadata = ClientMetadata::from([("k".to_owned(), "v".to_owned())]);
+        let request =
+            ConfirmSignUpRequest::new(Username::new("ada").unwrap(), Code::from("123456"))
+                .with_force_alias_creation(true)
+                .with_client_metadata(metadata.clone())
+                .with_session(Some(SecretString::from("sign-up-session")));
+        let answer = ready(transport.confirm_sign_up_with(request.clone())).unwrap();
+        assert_eq!(answer, ConfirmSignUpResult::new());
+        // Through `Arc<T>` as well: the forwarding impl must not fall back to a default.
+        let shared = Arc::new(Arc::clone(&transport));
+        let answer =
+            ready(shared.confirm_sign_up_with(request.with_force_alias_creation(false))).unwrap();
+        assert_eq!(answer.session, None);
+        assert_eq!(
+            *inner.confirmed.lock().unwrap(),
+            [
+                (
+                    "ada".to_owned(),
+                    "123456".to_owned(),
+                    true,
+                    metadata.clone()
+                ),
+                ("ada".to_owned(), "123456".to_owned(), false, metadata),
+            ]
+        );
+        // A refusal of the older call is the answer.
+        let err = ready(transport.confirm_sign_up_with(ConfirmSignUpRequest::new(
+            Username::new("ada").unwrap(),
+            Code::from("000000"),
+        )))
+        .unwrap_err();
+        assert!(matches!(err, Error::CodeMismatch { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn the_new_requests_have_constructors_setters_and_names() {
+        let bare = ConfirmSignUpRequest::new(Username::new("ada").unwrap(), Code::from("1"));
+        assert!(!bare.force_alias_creation && bare.client_metadata.is_empty());
+        assert_eq!(bare.session, None);
+        let refresh = RefreshRequest::new(SecretString::from("r"));
+        assert_eq!(
+            (refresh.device_key.clone(), refresh.client_metadata.len()),
+            (None, 0)
+        );
+        let refresh = refresh
+            .with_device_key(Some("dk".into()))
+            .with_client_metadata(ClientMetadata::from([("a".to_owned(), "b".to_owned())]));
+        assert_eq!(refresh.device_key.as_deref(), Some("dk"));
+        assert_eq!(refresh.client_metadata.len(), 1);
+        let confirm = ConfirmDeviceRequest::new(
+            SecretString::from("access"),
+            "dk",
+            DeviceVerifierConfig::new("v", "s"),
+        );
+        assert_eq!(confirm.device_name, None);
+        let confirm = confirm.with_device_name(Some("laptop".into()));
+        assert_eq!(confirm.device_name.as_deref(), Some("laptop"));
+        assert_eq!(confirm.verifier.salt, "s");
+        assert_eq!(confirm.verifier.password_verifier.expose(), "v");
+        let page = DevicePage::new(vec![userpool_types::Device::new("dk")]);
+        assert_eq!(page.pagination_token, None);
+        let page = page.with_pagination_token(Some("next".into()));
+        assert_eq!(page.pagination_token.as_deref(), Some("next"));
+        assert_eq!(
+            ConfirmSignUpResult::new()
+                .with_session(Some(SecretString::from("s")))
+                .session
+                .map(|s| s.expose().to_owned()),
+            Some("s".to_owned())
+        );
+
+        let tokens = AuthTokens::new(SecretString::from("id"), SecretString::from("access"));
+        assert_eq!(tokens.new_device_metadata, None);
+        let tokens = tokens.with_new_device_metadata(NewDeviceMetadata::new("dk", "gk"));
+        assert_eq!(
+            tokens.new_device_metadata,
+            Some(NewDeviceMetadata::new("dk", "gk"))
+        );
+
+        let factors = [
+            (
+                FirstFactor::Password {
+                    password: Password::from("pw"),
+                },
+                ChallengeName::Password,
+                AuthFactor::Password,
+            ),
+            (
+                FirstFactor::PasswordSrp { srp_a: "ab".into() },
+                ChallengeName::PasswordSrp,
+                AuthFactor::Password,
+            ),
+            (
+                FirstFactor::EmailOtp,
+                ChallengeName::EmailOtp,
+                AuthFactor::EmailOtp,
+            ),
+            (
+                FirstFactor::SmsOtp,
+                ChallengeName::SmsOtp,
+                AuthFactor::SmsOtp,
+            ),
+            (
+                FirstFactor::WebAuthn,
+                ChallengeName::WebAuthn,
+                AuthFactor::WebAuthn,
+            ),
+        ];
+        for (first, challenge, factor) in factors {
+            assert_eq!(first.challenge(), challenge);
+            assert_eq!(first.factor(), factor);
+            assert_eq!(
+                ChallengeResponse::SelectChallenge { answer: first }.challenge(),
+                ChallengeName::SelectChallenge
+            );
+        }
+        let responses = [
+            (
+                ChallengeResponse::SmsOtp {
+                    code: Code::from("1"),
+                },
+                ChallengeName::SmsOtp,
+            ),
+            (
+                ChallengeResponse::DeviceSrpAuth { srp_a: "ab".into() },
+                ChallengeName::DeviceSrpAuth,
+            ),
+            (
+                ChallengeResponse::DevicePasswordVerifier {
+                    secret_block: "b".into(),
+                    timestamp: "t".into(),
+                    signature: SecretString::from("s"),
+                },
+                ChallengeName::DevicePasswordVerifier,
+            ),
+        ];
+        for (response, challenge) in responses {
+            assert_eq!(response.challenge(), challenge);
+        }
+
+        let challenge =
+            Challenge::new(ChallengeName::SelectChallenge).with_available_challenges(vec![
+                ChallengeName::PasswordSrp,
+                ChallengeName::EmailOtp,
+                ChallengeName::Password,
+                ChallengeName::Other("PUSH".into()),
+            ]);
+        assert_eq!(
+            challenge.available_factors(),
+            [AuthFactor::Password, AuthFactor::EmailOtp]
+        );
+        assert!(
+            Challenge::new(ChallengeName::SmsOtp)
+                .available_challenges
+                .is_empty()
+        );
+        assert!(format!("{challenge:?}").contains("PasswordSrp"));
+    }
+
+    #[test]
+    fn debug_of_the_new_vocabulary_redacts_every_secret() {
+        let secrets = [
+            "pw-never-shown",
+            "session-never-shown",
+            "code-never-shown",
+            "signature-never-shown",
+            "verifier-never-shown",
+            "refresh-never-shown",
+            "access-never-shown",
+        ];
+        let shown = format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            InitiateAuth::UserAuth {
+                username: Username::new("ada").unwrap(),
+                preferred: Some(FirstFactor::Password {
+                    password: Password::from("pw-never-shown"),
+                }),
+                session: Some(SecretString::from("session-never-shown")),
+                device_key: Some("dk".into()),
+            },
+            ChallengeResponse::SelectChallenge {
+                answer: FirstFactor::Password {
+                    password: Password::from("pw-never-shown"),
+                },
+            },
+            ChallengeResponse::SmsOtp {
+                code: Code::from("code-never-shown"),
+            },
+            ChallengeResponse::DevicePasswordVerifier {
+                secret_block: "block".into(),
+                timestamp: "Tue Jan 6 00:00:00 UTC 2026".into(),
+                signature: SecretString::from("signature-never-shown"),
+            },
+            ConfirmDeviceRequest::new(
+                SecretString::from("access-never-shown"),
+                "dk",
+                DeviceVerifierConfig::new("verifier-never-shown", "salt-shown"),
+            ),
+            RefreshRequest::new(SecretString::from("refresh-never-shown")),
+            ConfirmSignUpRequest::new(
+                Username::new("ada").unwrap(),
+                Code::from("code-never-shown")
+            )
+            .with_session(Some(SecretString::from("session-never-shown"))),
+            ConfirmSignUpResult::new()
+                .with_session(Some(SecretString::from("session-never-shown"))),
+        );
+        for secret in secrets {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // What is no secret stays readable.
+        assert!(
+            shown.contains("salt-shown") && shown.contains("dk"),
+            "{shown}"
         );
     }
 }

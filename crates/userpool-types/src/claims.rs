@@ -32,6 +32,9 @@ pub const AUTH_TIME: &str = "auth_time";
 pub const EXP: &str = "exp";
 /// `iat`: issue time (seconds since the Unix epoch).
 pub const IAT: &str = "iat";
+/// `nbf`: not valid before (seconds since the Unix epoch). Cognito does not set it; a
+/// verifier checks it when a token carries it.
+pub const NBF: &str = "nbf";
 /// `jti`: the token's own id.
 pub const JTI: &str = "jti";
 /// `cognito:groups` (id and access token): the names of the user's groups, present only
@@ -49,6 +52,16 @@ pub const TOKEN_USE_ID: &str = "id";
 pub const TOKEN_USE_ACCESS: &str = "access";
 /// The scope of an access token issued by the user-pool API (not OAuth).
 pub const SIGNIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// The `iss` of the tokens of Amazon Cognito user pool `pool_id` in `region`:
+/// `https://cognito-idp.<region>.amazonaws.com/<pool id>`. Its JWKS is at this URL followed
+/// by `/.well-known/jwks.json`.
+pub fn cognito_issuer(region: &str, pool_id: &str) -> String {
+    format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+}
+
+/// The path of a pool's JWKS under its issuer: `/.well-known/jwks.json`.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 /// The id and access token claims of one sign-in session.
 ///

@@ -273,6 +273,32 @@ service_errors! {
     UnsupportedOperation => "UnsupportedOperationException",
     /// The request is forbidden (web ACL).
     Forbidden => "ForbiddenException",
+    /// The operation or flow is not turned on for this pool or app client (refresh-token
+    /// rotation, `USER_AUTH`, a first factor, device tracking).
+    OperationNotEnabled => "OperationNotEnabledException",
+    /// The pool's feature plan does not include the feature (`ConfirmDevice`, choice-based
+    /// sign-in on some plans).
+    FeatureUnavailableInTier => "FeatureUnavailableInTierException",
+    /// `ConfirmDevice`: the device key is already confirmed.
+    DeviceKeyExists => "DeviceKeyExistsException",
+    /// WebAuthn (passkeys) is not turned on for the pool.
+    WebAuthnNotEnabled => "WebAuthnNotEnabledException",
+    /// No WebAuthn challenge is waiting for this answer (expired or never issued).
+    WebAuthnChallengeNotFound => "WebAuthnChallengeNotFoundException",
+    /// The pool's WebAuthn settings are missing (relying party, managed login domain).
+    WebAuthnConfigurationMissing => "WebAuthnConfigurationMissingException",
+    /// The WebAuthn credential was made for another app client.
+    WebAuthnClientMismatch => "WebAuthnClientMismatchException",
+    /// The authenticator's kind of credential is not supported.
+    WebAuthnCredentialNotSupported => "WebAuthnCredentialNotSupportedException",
+    /// The WebAuthn answer comes from an origin the pool does not allow.
+    WebAuthnOriginNotAllowed => "WebAuthnOriginNotAllowedException",
+    /// The WebAuthn answer names another relying party.
+    WebAuthnRelyingPartyMismatch => "WebAuthnRelyingPartyMismatchException",
+    /// A refresh token that refresh-token rotation replaced, used after its retry grace
+    /// (`GetTokensFromRefreshToken`): it can never work again, but the session it belonged
+    /// to may go on with the newer token (another process sharing the store may hold it).
+    RefreshTokenReuse => "RefreshTokenReuseException",
     /// The service failed (HTTP 5xx).
     InternalError => "InternalErrorException",
     ;
@@ -334,7 +360,9 @@ impl Error {
     /// again, so the session is over: the token was rejected (`NotAuthorized`: expired,
     /// revoked, user disabled), the user was deleted (`UserNotFound`) or must reset the
     /// password (`PasswordResetRequired`) or confirm again (`UserNotConfirmed`), or the app
-    /// client or the pool no longer exists (`ResourceNotFound`).
+    /// client or the pool no longer exists (`ResourceNotFound`), or the token was replaced by
+    /// refresh-token rotation (`RefreshTokenReuse`: a newer token of the session may still
+    /// be in a store another process shares, which the client reads before signing out).
     ///
     /// Network failures, throttling and service faults are not: the session is kept and a
     /// later call tries again.
@@ -346,7 +374,16 @@ impl Error {
                 | Self::PasswordResetRequired { .. }
                 | Self::UserNotConfirmed { .. }
                 | Self::ResourceNotFound { .. }
+                | Self::RefreshTokenReuse { .. }
         )
+    }
+
+    /// True when the server does not know the operation at all
+    /// (`UnknownOperationException`: an older server or emulator), as opposed to knowing
+    /// it and refusing this request. A caller may then fall back to an older operation
+    /// (`InitiateAuth REFRESH_TOKEN_AUTH` for `GetTokensFromRefreshToken`).
+    pub fn is_unknown_operation(&self) -> bool {
+        self.code() == Some(ExceptionName::UnknownOperation.as_str())
     }
 
     /// True when the server refused the credentials or token (`NotAuthorizedException`).
@@ -450,6 +487,19 @@ mod tests {
         assert!(matches!(e, Error::UserNotFound { .. }), "{e:?}");
         let e = Error::from_service("MFAMethodNotFoundException", "x");
         assert!(matches!(e, Error::MfaMethodNotFound { .. }));
+        // The names of issue 11's operations (refresh, devices, USER_AUTH, WebAuthn).
+        let e = Error::from_service("OperationNotEnabledException", "USER_AUTH is off");
+        assert!(matches!(e, Error::OperationNotEnabled { .. }), "{e:?}");
+        let e = Error::from_service("DeviceKeyExistsException", "x");
+        assert!(matches!(e, Error::DeviceKeyExists { .. }), "{e:?}");
+        let e = Error::from_service("FeatureUnavailableInTierException", "x");
+        assert!(matches!(e, Error::FeatureUnavailableInTier { .. }), "{e:?}");
+        let e = Error::from_service("WebAuthnNotEnabledException", "x");
+        assert!(matches!(e, Error::WebAuthnNotEnabled { .. }), "{e:?}");
+        assert_eq!(
+            ExceptionName::WebAuthnRelyingPartyMismatch.as_str(),
+            "WebAuthnRelyingPartyMismatchException"
+        );
         let e = Error::from_service("BrandNewException", "x");
         assert_eq!(e.code(), Some("BrandNewException"));
         assert!(matches!(e, Error::Service { .. }));
@@ -501,6 +551,7 @@ mod tests {
             "PasswordResetRequiredException",
             "UserNotConfirmedException",
             "ResourceNotFoundException",
+            "RefreshTokenReuseException",
         ] {
             assert!(Error::from_service(code, "").ends_session(), "{code}");
         }
@@ -514,6 +565,9 @@ mod tests {
             assert!(!e.ends_session(), "{e}");
         }
         assert!(Error::NotSignedIn.code().is_none());
+        assert!(Error::from_service("UnknownOperationException", "").is_unknown_operation());
+        assert!(!Error::from_service("UnsupportedOperationException", "").is_unknown_operation());
+        assert!(!Error::NotSignedIn.is_unknown_operation());
     }
 
     /// The message says what failed and the source says why; a reporter that prints the

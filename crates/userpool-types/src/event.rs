@@ -31,6 +31,18 @@ pub enum AuthEvent {
         /// Who.
         username: Username,
     },
+    /// A user confirmed with [`SignUp`](Self::SignUp)'s auto sign-in was signed in
+    /// right after the confirmation (`autoSignIn`; a `signIn` comes first).
+    AutoSignIn {
+        /// Who (the username the pool returned).
+        username: Username,
+    },
+    /// The sign-in right after a confirmed sign-up failed (`autoSignIn_failure`); the
+    /// confirmation itself succeeded.
+    AutoSignInFailure {
+        /// Why.
+        error: Error,
+    },
     /// A user signed in (`signIn`).
     SignIn {
         /// Who (the username the pool returned).
@@ -103,6 +115,8 @@ impl AuthEvent {
             Self::SignUp { .. } => "signUp",
             Self::SignUpFailure { .. } => "signUp_failure",
             Self::ConfirmSignUp { .. } => "confirmSignUp",
+            Self::AutoSignIn { .. } => "autoSignIn",
+            Self::AutoSignInFailure { .. } => "autoSignIn_failure",
             Self::SignIn { .. } => "signIn",
             Self::SignInFailure { .. } => "signIn_failure",
             Self::CompleteNewPasswordFailure { .. } => "completeNewPassword_failure",
@@ -124,6 +138,7 @@ impl AuthEvent {
         match self {
             Self::SignUpFailure { error }
             | Self::SignInFailure { error }
+            | Self::AutoSignInFailure { error }
             | Self::CompleteNewPasswordFailure { error }
             | Self::ForgotPasswordFailure { error }
             | Self::ForgotPasswordSubmitFailure { error }
@@ -157,5 +172,12 @@ mod tests {
             .is_some()
         );
         assert!(AuthEvent::TokenRefresh.error().is_none());
+        let ada = Username::new("ada").unwrap();
+        assert_eq!(AuthEvent::AutoSignIn { username: ada }.name(), "autoSignIn");
+        let failure = AuthEvent::AutoSignInFailure {
+            error: Error::NotSignedIn,
+        };
+        assert_eq!(failure.name(), "autoSignIn_failure");
+        assert!(matches!(failure.error(), Some(Error::NotSignedIn)));
     }
 }

@@ -3,7 +3,8 @@
 //! This crate holds the vocabulary every other userpool crate speaks: identifiers and
 //! usernames, user attributes (standard and `custom:`), code delivery details, the three
 //! Cognito tokens with their decoded claims, the session and its validity rules, the user,
-//! the typed next step of a sign-in, the error enum and the events of the `auth` channel.
+//! the typed next step of a sign-in, the first factors of choice-based sign-in, remembered
+//! devices, the error enum and the events of the `auth` channel.
 //!
 //! It also holds the facts of the wire both sides must agree on, once, for the client and
 //! the local pool: the exception table ([`ExceptionName`], which [`Error`] is generated
@@ -41,6 +42,7 @@
 mod attributes;
 pub mod claims;
 mod delivery;
+mod devices;
 mod error;
 mod event;
 mod ids;
@@ -58,6 +60,10 @@ pub use attributes::{
 };
 pub use claims::ClaimsBuilder;
 pub use delivery::{CodeDeliveryDetails, DeliveryMedium};
+pub use devices::{
+    DEVICE_NAME_ATTRIBUTE, DEVICE_REMEMBERED_STATUS_ATTRIBUTE, Device, DeviceRememberedStatus,
+    NewDeviceMetadata,
+};
 pub use error::{Error, ErrorChain, ExceptionName, Result};
 pub use event::{AUTH_CHANNEL, AuthEvent};
 pub use ids::{ClientId, UserPoolId, Username};
@@ -67,7 +73,7 @@ pub use mfa::{
 };
 pub use secret::{ClientSecret, Code, Password, SecretString};
 pub use session::{ClockDrift, ClockDriftFormat, Session};
-pub use sign_in::{AuthFlow, ChallengeName, NextStep, SignUpResult};
+pub use sign_in::{AuthFactor, AuthFlow, ChallengeName, NextStep, SignUpResult, UserAuthFactors};
 pub use token::{AccessToken, Claims, IdToken, RefreshToken};
 pub use user::User;
 

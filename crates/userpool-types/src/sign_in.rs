@@ -1,10 +1,14 @@
 //! Sign-up and sign-in results.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AttributeName, Attributes, CodeDeliveryDetails, MfaType, TotpSetupDetails};
+use crate::{
+    AttributeName, Attributes, CodeDeliveryDetails, MfaSettings, MfaType, SecretString,
+    TotpSetupDetails, Username,
+};
 
 /// How a password sign-in is carried out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -16,6 +20,10 @@ pub enum AuthFlow {
     /// `USER_PASSWORD_AUTH`: the password is sent to the server over TLS. The app client
     /// must allow it.
     UserPassword,
+    /// `USER_AUTH`: choice-based sign-in. The first factor is the password (by SRP, or
+    /// sent), or a one-time code by email or SMS; the user or a preference chooses it
+    /// among what the pool and the user allow. The app client must allow it.
+    UserAuth,
 }
 
 impl AuthFlow {
@@ -24,6 +32,7 @@ impl AuthFlow {
         match self {
             Self::UserSrp => "USER_SRP_AUTH",
             Self::UserPassword => "USER_PASSWORD_AUTH",
+            Self::UserAuth => "USER_AUTH",
         }
     }
 }
@@ -52,6 +61,16 @@ pub enum ChallengeName {
     DeviceSrpAuth,
     /// Device password verifier.
     DevicePasswordVerifier,
+    /// `USER_AUTH`: the user must choose the first factor among `AvailableChallenges`.
+    SelectChallenge,
+    /// `USER_AUTH`: the password, as the first factor.
+    Password,
+    /// `USER_AUTH`: SRP with the password, as the first factor.
+    PasswordSrp,
+    /// `USER_AUTH`: a one-time code sent by SMS, as the first factor.
+    SmsOtp,
+    /// `USER_AUTH`: a passkey or security key (WebAuthn), as the first factor.
+    WebAuthn,
     /// A challenge this version does not know.
     Other(String),
 }
@@ -70,6 +89,11 @@ impl ChallengeName {
             "CUSTOM_CHALLENGE" => Self::CustomChallenge,
             "DEVICE_SRP_AUTH" => Self::DeviceSrpAuth,
             "DEVICE_PASSWORD_VERIFIER" => Self::DevicePasswordVerifier,
+            "SELECT_CHALLENGE" => Self::SelectChallenge,
+            "PASSWORD" => Self::Password,
+            "PASSWORD_SRP" => Self::PasswordSrp,
+            "SMS_OTP" => Self::SmsOtp,
+            "WEB_AUTHN" => Self::WebAuthn,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -87,8 +111,125 @@ impl ChallengeName {
             Self::CustomChallenge => "CUSTOM_CHALLENGE",
             Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
             Self::DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
+            Self::SelectChallenge => "SELECT_CHALLENGE",
+            Self::Password => "PASSWORD",
+            Self::PasswordSrp => "PASSWORD_SRP",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn => "WEB_AUTHN",
             Self::Other(name) => name,
         }
+    }
+}
+
+/// A first factor of choice-based sign-in (`USER_AUTH`), as Cognito's `AuthFactorType`
+/// names it: what a pool's `SignInPolicy.AllowedFirstAuthFactors` allows and what
+/// `GetUserAuthFactors` reports in `ConfiguredUserAuthFactors`.
+///
+/// `PASSWORD` covers both ways of giving the password: the challenges of the sign-in are
+/// `PASSWORD` and `PASSWORD_SRP` ([`ChallengeName::Password`],
+/// [`ChallengeName::PasswordSrp`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AuthFactor {
+    /// `PASSWORD`.
+    Password,
+    /// `EMAIL_OTP`: a one-time code sent by email.
+    EmailOtp,
+    /// `SMS_OTP`: a one-time code sent by SMS.
+    SmsOtp,
+    /// `WEB_AUTHN`: a passkey or security key.
+    WebAuthn,
+}
+
+impl AuthFactor {
+    /// Every factor, in Cognito's order.
+    pub const ALL: &'static [AuthFactor] =
+        &[Self::Password, Self::EmailOtp, Self::SmsOtp, Self::WebAuthn];
+
+    /// Cognito's name: `PASSWORD`, `EMAIL_OTP`, `SMS_OTP` or `WEB_AUTHN`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "PASSWORD",
+            Self::EmailOtp => "EMAIL_OTP",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn => "WEB_AUTHN",
+        }
+    }
+
+    /// Reads Cognito's name; `None` for a factor this version does not know (such as
+    /// `SOFTWARE_TOKEN`, which Cognito's type also holds but which is no first factor).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.as_str() == name)
+    }
+
+    /// Reads a list of Cognito names, skipping the ones this version does not know (a
+    /// factor added to Cognito later must not make an answer unreadable).
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Vec<Self> {
+        let mut factors: Vec<Self> = names
+            .iter()
+            .filter_map(|n| Self::parse(n.as_ref()))
+            .collect();
+        factors.dedup();
+        factors
+    }
+
+    /// The factor a challenge of `AvailableChallenges` offers: `PASSWORD` and
+    /// `PASSWORD_SRP` are both [`Password`](Self::Password); `None` for a challenge that
+    /// is no first factor.
+    pub fn of_challenge(challenge: &ChallengeName) -> Option<Self> {
+        match challenge {
+            ChallengeName::Password | ChallengeName::PasswordSrp => Some(Self::Password),
+            ChallengeName::EmailOtp => Some(Self::EmailOtp),
+            ChallengeName::SmsOtp => Some(Self::SmsOtp),
+            ChallengeName::WebAuthn => Some(Self::WebAuthn),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthFactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The signed-in user's sign-in factors, as `GetUserAuthFactors` answers: the MFA
+/// settings (as `GetUser` reports them) and the first factors the user can sign in with.
+///
+/// `#[non_exhaustive]`, so that a field can be added; build one with [`new`](Self::new)
+/// and the `with_*` setters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserAuthFactors {
+    /// `Username`.
+    pub username: Username,
+    /// `PreferredMfaSetting` and `UserMFASettingList` (names this version does not know
+    /// are left out).
+    pub mfa: MfaSettings,
+    /// `ConfiguredUserAuthFactors` (names this version does not know are left out).
+    pub configured_first_factors: Vec<AuthFactor>,
+}
+
+impl UserAuthFactors {
+    /// The factors of `username`: no MFA, no first factor.
+    pub fn new(username: Username) -> Self {
+        Self {
+            username,
+            mfa: MfaSettings::default(),
+            configured_first_factors: Vec::new(),
+        }
+    }
+
+    /// Sets the MFA settings.
+    pub fn with_mfa(mut self, mfa: MfaSettings) -> Self {
+        self.mfa = mfa;
+        self
+    }
+
+    /// Sets the first factors.
+    pub fn with_configured_first_factors(mut self, factors: Vec<AuthFactor>) -> Self {
+        self.configured_first_factors = factors;
+        self
     }
 }
 
@@ -102,6 +243,12 @@ impl ChallengeName {
 /// ([`MfaSetupSelection`](Self::MfaSetupSelection)), `CONTINUE_SIGN_IN_WITH_TOTP_SETUP`
 /// ([`TotpSetup`](Self::TotpSetup)) and `CONTINUE_SIGN_IN_WITH_EMAIL_SETUP`
 /// ([`EmailSetup`](Self::EmailSetup)).
+///
+/// Choice-based sign-in (`USER_AUTH`) adds `CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION`
+/// ([`SelectFirstFactor`](Self::SelectFirstFactor)) and `CONFIRM_SIGN_IN_WITH_PASSWORD`
+/// ([`Password`](Self::Password)); its one-time codes are the steps of the MFA codes,
+/// [`EmailCode`](Self::EmailCode) (`EMAIL_OTP`) and [`SmsCode`](Self::SmsCode) (`SMS_OTP`),
+/// as in Amplify v6.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NextStep {
@@ -113,14 +260,16 @@ pub enum NextStep {
         /// The user's current attributes, as the challenge reports them.
         user_attributes: Attributes,
     },
-    /// A code was sent by SMS.
+    /// A code was sent by SMS: an MFA code (`SMS_MFA`), or the first factor of a
+    /// choice-based sign-in (`SMS_OTP`).
     SmsCode {
         /// Where it went.
         delivery: CodeDeliveryDetails,
     },
     /// A code from an authenticator app is needed.
     TotpCode,
-    /// A code was sent by email.
+    /// A code was sent by email: an MFA code, or the first factor of a choice-based
+    /// sign-in (both `EMAIL_OTP`).
     EmailCode {
         /// Where it went.
         delivery: CodeDeliveryDetails,
@@ -150,6 +299,22 @@ pub enum NextStep {
         /// The challenge parameters.
         parameters: BTreeMap<String, String>,
     },
+    /// Choice-based sign-in (`SELECT_CHALLENGE`): the user must choose the first factor;
+    /// answer with the name of one of `available_challenges` (`PASSWORD`,
+    /// `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`).
+    SelectFirstFactor {
+        /// What the pool offers this user, in the server's order (challenges this
+        /// version does not know are left out). [`AuthFactor::of_challenge`] gives the
+        /// factor of each.
+        available_challenges: Vec<ChallengeName>,
+    },
+    /// Choice-based sign-in: the password was chosen as the first factor; answer with
+    /// the password.
+    Password {
+        /// How it is given: [`ChallengeName::PasswordSrp`] proves it by SRP (it never
+        /// leaves the client), [`ChallengeName::Password`] sends it over TLS.
+        challenge: ChallengeName,
+    },
 }
 
 impl NextStep {
@@ -165,6 +330,10 @@ impl NextStep {
                 ChallengeName::MfaSetup
             }
             Self::CustomChallenge { .. } => ChallengeName::CustomChallenge,
+            // Both are answered to Cognito as SELECT_CHALLENGE (the password with it).
+            Self::SelectFirstFactor { .. } | Self::Password { .. } => {
+                ChallengeName::SelectChallenge
+            }
         }
     }
 }
@@ -172,7 +341,8 @@ impl NextStep {
 /// The answer to a sign-up.
 ///
 /// Cognito may add fields, so the struct is `#[non_exhaustive]`: a transport builds one
-/// with [`new`](Self::new) and [`with_code_delivery`](Self::with_code_delivery).
+/// with [`new`](Self::new), [`with_code_delivery`](Self::with_code_delivery) and
+/// [`with_session`](Self::with_session).
 ///
 /// ```
 /// use userpool_types::{CodeDeliveryDetails, SignUpResult};
@@ -190,6 +360,10 @@ pub struct SignUpResult {
     pub user_sub: String,
     /// Where the confirmation code went, when one was sent.
     pub code_delivery: Option<CodeDeliveryDetails>,
+    /// `Session`: passed to `ConfirmSignUp`, so that its answer can sign the user in
+    /// (`USER_AUTH` with the session ConfirmSignUp answers). A secret: never serialized.
+    #[serde(skip)]
+    pub session: Option<SecretString>,
 }
 
 impl SignUpResult {
@@ -199,6 +373,7 @@ impl SignUpResult {
             user_confirmed,
             user_sub: user_sub.into(),
             code_delivery: None,
+            session: None,
         }
     }
 
@@ -206,5 +381,120 @@ impl SignUpResult {
     pub fn with_code_delivery(mut self, delivery: CodeDeliveryDetails) -> Self {
         self.code_delivery = Some(delivery);
         self
+    }
+
+    /// Sets the sign-up's session (`None` leaves it out).
+    pub fn with_session(mut self, session: Option<SecretString>) -> Self {
+        self.session = session;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_names_round_trip() {
+        let names = [
+            "PASSWORD_VERIFIER",
+            "NEW_PASSWORD_REQUIRED",
+            "SMS_MFA",
+            "SOFTWARE_TOKEN_MFA",
+            "EMAIL_OTP",
+            "SELECT_MFA_TYPE",
+            "MFA_SETUP",
+            "CUSTOM_CHALLENGE",
+            "DEVICE_SRP_AUTH",
+            "DEVICE_PASSWORD_VERIFIER",
+            "SELECT_CHALLENGE",
+            "PASSWORD",
+            "PASSWORD_SRP",
+            "SMS_OTP",
+            "WEB_AUTHN",
+        ];
+        for name in names {
+            let challenge = ChallengeName::from_name(name);
+            assert!(!matches!(challenge, ChallengeName::Other(_)), "{name}");
+            assert_eq!(challenge.as_str(), name);
+        }
+        assert_eq!(
+            ChallengeName::from_name("PUSH_OTP"),
+            ChallengeName::Other("PUSH_OTP".into())
+        );
+    }
+
+    #[test]
+    fn user_auth_names_and_steps() {
+        assert_eq!(AuthFlow::UserAuth.as_str(), "USER_AUTH");
+        let select = NextStep::SelectFirstFactor {
+            available_challenges: vec![ChallengeName::Password, ChallengeName::EmailOtp],
+        };
+        let password = NextStep::Password {
+            challenge: ChallengeName::PasswordSrp,
+        };
+        // Both are answered to Cognito as SELECT_CHALLENGE.
+        assert_eq!(select.challenge(), ChallengeName::SelectChallenge);
+        assert_eq!(password.challenge(), ChallengeName::SelectChallenge);
+    }
+
+    #[test]
+    fn auth_factors_read_cognitos_names() {
+        for &factor in AuthFactor::ALL {
+            assert_eq!(AuthFactor::parse(factor.as_str()), Some(factor));
+            assert_eq!(factor.to_string(), factor.as_str());
+        }
+        assert_eq!(AuthFactor::parse("SOFTWARE_TOKEN"), None);
+        assert_eq!(AuthFactor::parse("password"), None);
+        assert_eq!(
+            AuthFactor::from_names(&["EMAIL_OTP", "SOFTWARE_TOKEN", "PASSWORD", "PASSWORD"]),
+            [AuthFactor::EmailOtp, AuthFactor::Password]
+        );
+        let offered = [
+            (ChallengeName::Password, Some(AuthFactor::Password)),
+            (ChallengeName::PasswordSrp, Some(AuthFactor::Password)),
+            (ChallengeName::EmailOtp, Some(AuthFactor::EmailOtp)),
+            (ChallengeName::SmsOtp, Some(AuthFactor::SmsOtp)),
+            (ChallengeName::WebAuthn, Some(AuthFactor::WebAuthn)),
+            (ChallengeName::SmsMfa, None),
+            (ChallengeName::Other("X".into()), None),
+        ];
+        for (challenge, factor) in offered {
+            assert_eq!(
+                AuthFactor::of_challenge(&challenge),
+                factor,
+                "{challenge:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_sign_up_session_is_redacted_and_never_serialized() {
+        let result = SignUpResult::new("sub-1", false)
+            .with_session(Some(SecretString::from("sign-up-session-value")));
+        assert_eq!(
+            result.session.as_ref().map(SecretString::expose),
+            Some("sign-up-session-value")
+        );
+        let shown = format!("{result:?}");
+        assert!(!shown.contains("sign-up-session-value"), "{shown}");
+        let json = serde_json::to_string(&result).unwrap();
+        assert!(!json.contains("sign-up-session-value"), "{json}");
+        let back: SignUpResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, SignUpResult::new("sub-1", false));
+    }
+
+    #[test]
+    fn user_auth_factors_setters() {
+        let username = Username::new("ada").unwrap();
+        let factors = UserAuthFactors::new(username.clone());
+        assert_eq!(factors.mfa, MfaSettings::default());
+        assert!(factors.configured_first_factors.is_empty());
+        let factors = factors
+            .with_mfa(MfaSettings::from_cognito(Some("EMAIL_OTP"), &["EMAIL_OTP"]))
+            .with_configured_first_factors(vec![AuthFactor::Password]);
+        assert_eq!(factors.username, username);
+        assert_eq!(factors.mfa.preferred, Some(MfaType::Email));
+        assert_eq!(factors.configured_first_factors, [AuthFactor::Password]);
     }
 }

@@ -51,9 +51,17 @@ impl Claims {
             return Err(malformed("header is not a JSON object"));
         }
         let payload = decode_part(payload).ok_or_else(|| malformed("payload is not base64url"))?;
-        let map = match serde_json::from_slice::<Value>(&payload) {
-            Ok(Value::Object(map)) => map,
-            _ => return Err(malformed("payload is not a JSON object")),
+        match serde_json::from_slice::<Value>(&payload) {
+            Ok(Value::Object(map)) => Self::from_map(map),
+            _ => Err(malformed("payload is not a JSON object")),
+        }
+    }
+
+    /// The claims of a payload already decoded (by a verifier that checked its signature):
+    /// the same reading as [`decode`](Self::decode), which needs a numeric `exp`.
+    pub fn from_map(map: Map<String, Value>) -> Result<Self, Error> {
+        let malformed = |reason: &str| Error::MalformedToken {
+            reason: reason.to_owned(),
         };
         let exp = map
             .get(claims::EXP)

@@ -25,24 +25,34 @@ pub(crate) struct Pending {
     /// `session` is the one it answered, so that an answer that failed afterwards (a
     /// network failure of `RespondToAuthChallenge`) is retried without a new code.
     pub(crate) totp_verified: bool,
+    /// The challenge Cognito asked, where the step does not say it: an
+    /// [`NextStep::SmsCode`] answers `SMS_MFA` or, as a first factor, `SMS_OTP`.
+    pub(crate) challenge: ChallengeName,
 }
 
 impl Pending {
     /// A step waiting for its first answer.
     pub(crate) fn new(step: NextStep, session: Option<SecretString>, username: Username) -> Self {
         Self {
+            challenge: step.challenge(),
             step,
             session,
             username,
             totp_verified: false,
         }
     }
+
+    /// The same step, answering the challenge Cognito named `challenge`.
+    pub(crate) fn answering(mut self, challenge: ChallengeName) -> Self {
+        self.challenge = challenge;
+        self
+    }
 }
 
 impl fmt::Debug for Pending {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pending")
-            .field("challenge", &self.step.challenge())
+            .field("challenge", &self.challenge)
             .field("username", &self.username)
             .field("totp_verified", &self.totp_verified)
             .finish_non_exhaustive()
@@ -164,6 +174,13 @@ pub(crate) fn read_step(operation: &'static str, challenge: &Challenge) -> Resul
         ChallengeName::EmailOtp => Ok(Step::Ask(NextStep::EmailCode {
             delivery: code_delivery(params, DeliveryMedium::Email, "email"),
         })),
+        ChallengeName::SmsOtp => Ok(Step::Ask(NextStep::SmsCode {
+            delivery: code_delivery(params, DeliveryMedium::Sms, "phone_number"),
+        })),
+        ChallengeName::SelectChallenge => {
+            crate::auth::first_factor_selection(operation, challenge).map(Step::Ask)
+        }
+        ChallengeName::WebAuthn => Err(crate::auth::web_authn_unsupported()),
         ChallengeName::SoftwareTokenMfa => Ok(Step::Ask(NextStep::TotpCode)),
         ChallengeName::SelectMfaType => Ok(Step::Ask(NextStep::SelectMfaType {
             options: mfa_types(operation, challenge, "MFAS_CAN_CHOOSE")?,

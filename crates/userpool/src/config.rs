@@ -141,12 +141,15 @@ pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) deadline: Duration,
     pub(crate) clock_drift_format: ClockDriftFormat,
+    /// Verifies the session's tokens on request (`crate::verify`).
+    #[cfg(feature = "verify")]
+    pub(crate) verifier: Option<userpool_verify::Verifier>,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("user_pool_id", &self.user_pool_id)
+        let mut d = f.debug_struct("Config");
+        d.field("user_pool_id", &self.user_pool_id)
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
@@ -162,8 +165,10 @@ impl fmt::Debug for Config {
             .field("refresh_margin", &self.refresh_margin)
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
-            .field("clock_drift_format", &self.clock_drift_format)
-            .finish()
+            .field("clock_drift_format", &self.clock_drift_format);
+        #[cfg(feature = "verify")]
+        d.field("verifier", &self.verifier);
+        d.finish()
     }
 }
 
@@ -186,6 +191,7 @@ impl fmt::Debug for Config {
 /// | [`transport`](Self::transport) | the AWS SDK transport |
 /// | [`hub`](Self::hub) | a new hub |
 /// | [`clock`](Self::clock) | [`SystemClock`] |
+/// | `verifier` (feature `verify`) | none: the tokens are decoded, not verified |
 #[derive(Default)]
 pub struct AuthBuilder {
     user_pool_id: Option<String>,
@@ -202,6 +208,8 @@ pub struct AuthBuilder {
     transport: Option<Arc<dyn Transport>>,
     hub: Option<Hub<AuthEvent>>,
     clock: Option<Arc<dyn Clock>>,
+    #[cfg(feature = "verify")]
+    verifier: Option<userpool_verify::Verifier>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -327,6 +335,14 @@ impl AuthBuilder {
         self
     }
 
+    /// A token verifier (feature `verify`), for [`Auth::verified_session`] and
+    /// [`Auth::verified_access`]: see [`crate::verify`].
+    #[cfg(feature = "verify")]
+    pub fn verifier(mut self, verifier: userpool_verify::Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
     /// Checks the settings, builds the client and emits `configured`.
     ///
     /// Nothing is read from storage and no call is made: the stored session is read by
@@ -398,6 +414,8 @@ impl AuthBuilder {
             retry: self.retry.unwrap_or_default(),
             deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),
             clock_drift_format: self.clock_drift_format,
+            #[cfg(feature = "verify")]
+            verifier: self.verifier,
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let hub = self.hub.unwrap_or_default();

@@ -24,7 +24,7 @@ use futures_util::FutureExt as _;
 use tracing::Instrument as _;
 use userpool_hub::Hub;
 use userpool_storage::{Batch, Keys, Storage, StorageError};
-use userpool_transport::{AuthOutcome, AuthTokens, ClientMetadata, InitiateAuth, Transport};
+use userpool_transport::{AuthTokens, Transport};
 use userpool_types::{
     AUTH_CHANNEL, AccessToken, AuthEvent, ClockDrift, Error, IdToken, RefreshToken, Session, User,
     Username,
@@ -37,6 +37,11 @@ use crate::challenge::Pending;
 use crate::config::{Config, unix_seconds};
 use crate::inflight::Inflight;
 use crate::retry::{Replay, with_retry};
+
+mod refresh;
+#[cfg(test)]
+pub(crate) use refresh::LEASE_NAME;
+use refresh::{Claim, Lease, RefreshVia};
 
 /// What is known of the signed-in user.
 #[derive(Default)]
@@ -64,7 +69,12 @@ pub(crate) struct Inner {
     state: RwLock<State>,
     write_lock: tokio::sync::Mutex<()>,
     refresh: Inflight<Arc<Session>>,
+    /// Which operation refreshes: GetTokensFromRefreshToken until the server showed it
+    /// lacks it (see [`refresh`](self::refresh)).
+    refresh_via: RefreshVia,
     user_fetch: Inflight<Arc<User>>,
+    /// The sign-up waiting for its confirmation to sign the user in (auto sign-in).
+    pub(crate) auto_sign_in: crate::auth::AutoSignInSlot,
 }
 
 /// Why the stored session could not be read.
@@ -205,7 +215,9 @@ impl Inner {
             state: RwLock::new(State::default()),
             write_lock: tokio::sync::Mutex::new(()),
             refresh: Inflight::default(),
+            refresh_via: RefreshVia::default(),
             user_fetch: Inflight::default(),
+            auto_sign_in: Default::default(),
         }
     }
 
@@ -746,8 +758,10 @@ impl Inner {
         Error::NotSignedIn
     }
 
-    /// One refresh: `InitiateAuth(REFRESH_TOKEN_AUTH)`, shared by every waiter. Runs in its
-    /// own task (see [`Inflight`]).
+    /// One refresh, shared by every waiter: `GetTokensFromRefreshToken` (or
+    /// `REFRESH_TOKEN_AUTH` where the server lacks it), under a claim on the stored session
+    /// that other processes sharing the store respect (see [`refresh`](self::refresh)).
+    /// Runs in its own task (see [`Inflight`]).
     async fn refresh(self: Arc<Self>, forced: bool) -> Result<Arc<Session>, Error> {
         let span = tracing::debug_span!("userpool.refresh_session", forced);
         async move {
@@ -786,6 +800,32 @@ impl Inner {
                     };
                 }
             }
+            // Claim the stored token's refresh for this process. Waiting for another
+            // process's claim may show the session refreshed (or ended) by it; a refreshed
+            // one that is valid is the answer, forced or not: it is newer than this call.
+            let lease = loop {
+                match self.claim_refresh(generation, &username, &old).await {
+                    Claim::Held(lease) => break Some(lease),
+                    Claim::Unclaimed | Claim::Changed(Followed::Unchanged) => break None,
+                    Claim::Changed(Followed::Adopted {
+                        generation: g,
+                        username: u,
+                        session,
+                    }) => {
+                        if session.is_valid_at(self.now_secs(), self.config.margin_secs) {
+                            return Ok(session);
+                        }
+                        (generation, username, old) = (g, Some(u), session);
+                    }
+                    Claim::Changed(Followed::Ended) => return Err(self.ended_elsewhere()),
+                    Claim::Changed(Followed::Superseded) => {
+                        return match self.cached_session(self.now_secs()) {
+                            Some(current) => Ok(current),
+                            None => Err(self.no_session_error()),
+                        };
+                    }
+                }
+            };
             let Some(refresh_token) = old.refresh_token().cloned() else {
                 if forced {
                     return Ok(old);
@@ -802,44 +842,32 @@ impl Inner {
                 }
                 return Err(error);
             };
-            if username.is_none() && self.transport.has_client_secret() {
-                // SECRET_HASH is computed from the username: without one the call could
-                // only be refused.
-                return Err(Error::InvalidInput {
-                    field: "username",
-                    reason: "the app client has a secret: a refresh needs the username to \
-                             compute SECRET_HASH"
-                        .into(),
-                });
-            }
-            let raw = refresh_token.raw().clone();
-            let answer = with_retry(&self.config.retry, Replay::Safe, "InitiateAuth", || {
-                self.transport.initiate_auth(
-                    InitiateAuth::RefreshToken {
-                        refresh_token: raw.clone(),
-                        username: username.clone(),
-                        device_key: None,
-                    },
-                    ClientMetadata::new(),
-                )
-            })
-            .await;
-            let tokens = match answer {
-                Ok(AuthOutcome::Tokens(tokens)) => parse_tokens(tokens),
-                Ok(_) => Err(Error::MalformedResponse {
-                    operation: "InitiateAuth",
-                    reason: "a refresh was answered with a challenge".into(),
-                }),
-                Err(e) => Err(e),
+            // `DeviceKey` of the remembered device, as Amplify v6 sends it (read now: another
+            // process may have remembered or forgotten it).
+            let device_key = match &username {
+                Some(u) => self.stored_device(u).await.map(|device| device.key.clone()),
+                None => None,
             };
+            let tokens = self
+                .request_tokens(&refresh_token, &username, device_key)
+                .await
+                .and_then(parse_tokens);
             match tokens {
                 Ok((id, access, rotated)) => {
                     let rotated_now = rotated.is_some();
                     let session = Arc::new(old.refreshed(id, access, rotated, self.now_secs()));
-                    match self
-                        .install_refreshed(generation, &username, &old, &session)
-                        .await
+                    // The rotated token is stored (and the claim given up) in one write
+                    // before the session is put in memory and returned: nobody can use the
+                    // new tokens while the store still holds the replaced token.
+                    let installed = self
+                        .install_refreshed(generation, &username, &old, &session, lease.as_ref())
+                        .await;
+                    if !matches!(installed, Installed::Yes)
+                        && let Some(lease) = &lease
                     {
+                        self.release_claim(lease).await;
+                    }
+                    match installed {
                         Installed::Yes => {}
                         Installed::Superseded => {
                             // Signed out, or another user signed in, meanwhile.
@@ -865,39 +893,81 @@ impl Inner {
                     self.emit(AuthEvent::TokenRefresh);
                     Ok(session)
                 }
-                Err(error) if error.ends_session() => {
-                    // The refresh token can never work again: the user is signed out.
-                    tracing::debug!(error = %error.chain(), "the refresh token was refused for good: signing out");
-                    let cleared = match self
-                        .clear_locked_detached(generation, Some(refresh_token))
-                        .await
-                    {
-                        Ok(cleared) => cleared,
-                        Err(e) => {
-                            tracing::warn!(error = %e.chain(), "removing the rejected session from storage failed");
-                            true
-                        }
-                    };
-                    self.emit(AuthEvent::TokenRefreshFailure {
-                        error: error.clone(),
-                    });
-                    if cleared {
-                        self.emit(AuthEvent::SignOut { global: false });
-                    }
-                    Err(error)
-                }
                 Err(error) => {
-                    // Network failure, throttling, a malformed answer: keep the session.
-                    tracing::debug!(error = %error.chain(), "refresh failed; the session is kept");
-                    self.emit(AuthEvent::TokenRefreshFailure {
-                        error: error.clone(),
-                    });
-                    Err(error)
+                    if let Some(lease) = &lease {
+                        self.release_claim(lease).await;
+                    }
+                    self.refresh_failed(generation, &old, refresh_token, error)
+                        .await
                 }
             }
         }
         .instrument(span)
         .await
+    }
+
+    /// What a refused or failed refresh does to the session: see [`Error::ends_session`].
+    async fn refresh_failed(
+        &self,
+        generation: u64,
+        old: &Arc<Session>,
+        refresh_token: RefreshToken,
+        error: Error,
+    ) -> Result<Arc<Session>, Error> {
+        if matches!(error, Error::RefreshTokenReuse { .. }) {
+            // The token was replaced by rotation. Another process sharing the store may
+            // hold its successor: then the session goes on with that one.
+            match self.follow_store(generation, old).await {
+                Followed::Unchanged => {}
+                Followed::Adopted { session, .. } => {
+                    tracing::debug!(
+                        "the refresh token was replaced by another user of the store: following it"
+                    );
+                    if session.is_valid_at(self.now_secs(), self.config.margin_secs) {
+                        return Ok(session);
+                    }
+                    // The next call refreshes with the newer token.
+                    self.emit(AuthEvent::TokenRefreshFailure {
+                        error: error.clone(),
+                    });
+                    return Err(error);
+                }
+                Followed::Ended => return Err(self.ended_elsewhere()),
+                Followed::Superseded => {
+                    return match self.cached_session(self.now_secs()) {
+                        Some(current) => Ok(current),
+                        None => Err(self.no_session_error()),
+                    };
+                }
+            }
+        }
+        if error.ends_session() {
+            // The refresh token can never work again: the user is signed out.
+            tracing::debug!(error = %error.chain(), "the refresh token was refused for good: signing out");
+            let cleared = match self
+                .clear_locked_detached(generation, Some(refresh_token))
+                .await
+            {
+                Ok(cleared) => cleared,
+                Err(e) => {
+                    tracing::warn!(error = %e.chain(), "removing the rejected session from storage failed");
+                    true
+                }
+            };
+            self.emit(AuthEvent::TokenRefreshFailure {
+                error: error.clone(),
+            });
+            if cleared {
+                self.emit(AuthEvent::SignOut { global: false });
+            }
+        } else {
+            // Network failure, throttling, a malformed answer: keep the session.
+            tracing::debug!(error = %error.chain(), "refresh failed; the session is kept");
+            self.emit(AuthEvent::TokenRefreshFailure {
+                error: error.clone(),
+            });
+        }
+        Err(error)
     }
 
     /// [`Inner::clear_locked`] from inside the refresh's own task (which a dropped caller
@@ -914,12 +984,16 @@ impl Inner {
     /// Stores and installs a refreshed session, if this process did not sign in or out
     /// meanwhile and the store still holds the session that was refreshed. A storage
     /// failure is logged: the session stays usable in memory.
+    ///
+    /// The claim `lease` is given up in the same write (whoever holds it by then: the
+    /// stored token changes with it, so a later holder's refresh is void anyway).
     async fn install_refreshed(
         &self,
         generation: u64,
         username: &Option<Username>,
         old: &Session,
         session: &Arc<Session>,
+        lease: Option<&Lease>,
     ) -> Installed {
         let _write = self.write_lock.lock().await;
         if self.read().generation != generation {
@@ -939,6 +1013,13 @@ impl Inner {
             if let Some(rt) = old.refresh_token() {
                 batch = batch.expect(keys.refresh_token(), Some(rt.raw().expose()));
             }
+            let (batch, fallback) = match lease {
+                Some(lease) => (
+                    batch.remove(lease.key.clone()),
+                    fallback.remove(lease.key.clone()),
+                ),
+                None => (batch, fallback),
+            };
             match self.apply_or_recover(&batch, &fallback).await {
                 Ok(true) => {}
                 Ok(false) => return Installed::StoreChanged,

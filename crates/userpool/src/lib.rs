@@ -72,9 +72,10 @@
 //! |---|---|---|---|
 //! | [`builder`](Auth::builder)…[`build`](AuthBuilder::build) | `Auth.configure` | none | `configured` |
 //! | [`sign_up`](Auth::sign_up) | `Auth.signUp` | SignUp | `signUp` / `signUp_failure` |
-//! | [`confirm_sign_up`](Auth::confirm_sign_up), [`_with`](Auth::confirm_sign_up_with) | `Auth.confirmSignUp` | ConfirmSignUp | `confirmSignUp` |
+//! | [`confirm_sign_up`](Auth::confirm_sign_up), [`_with`](Auth::confirm_sign_up_with) | `Auth.confirmSignUp` (+ v6 `autoSignIn`) | ConfirmSignUp (+ InitiateAuth USER_AUTH after a sign-up with [`auto_sign_in`](SignUpOptions::auto_sign_in)) | `confirmSignUp` (+ `signIn`, `autoSignIn` / `autoSignIn_failure`) |
 //! | [`resend_sign_up_code`](Auth::resend_sign_up_code) | `Auth.resendSignUp` | ResendConfirmationCode | |
 //! | [`sign_in`](Auth::sign_in), [`_with`](Auth::sign_in_with) | `Auth.signIn` | InitiateAuth, RespondToAuthChallenge (PASSWORD_VERIFIER) | `signIn` / `signIn_failure` |
+//! | [`sign_in_without_password`](Auth::sign_in_without_password) | v6 `signIn` with `authFlowType: 'USER_AUTH'` | InitiateAuth (USER_AUTH), RespondToAuthChallenge (SELECT_CHALLENGE, EMAIL_OTP, SMS_OTP) | `signIn` / `signIn_failure` |
 //! | [`complete_new_password`](Auth::complete_new_password) | `Auth.completeNewPassword` | RespondToAuthChallenge (NEW_PASSWORD_REQUIRED) | `signIn` / `completeNewPassword_failure` |
 //! | [`confirm_sign_in`](Auth::confirm_sign_in), [`_with`](Auth::confirm_sign_in_with) | `Auth.confirmSignIn`, `Auth.sendCustomChallengeAnswer` | RespondToAuthChallenge (+ AssociateSoftwareToken, VerifySoftwareToken for an MFA setup) | `signIn` |
 //! | [`set_up_totp`](Auth::set_up_totp) | `Auth.setupTOTP` (v6 `setUpTOTP`) | AssociateSoftwareToken | |
@@ -87,7 +88,7 @@
 //! | [`verify_current_user_attribute`](Auth::verify_current_user_attribute) | `Auth.verifyCurrentUserAttribute` | GetUserAttributeVerificationCode | |
 //! | [`verify_current_user_attribute_submit`](Auth::verify_current_user_attribute_submit) | `Auth.verifyCurrentUserAttributeSubmit` | VerifyUserAttribute | |
 //! | [`current_authenticated_user`](Auth::current_authenticated_user), [`_with`](Auth::current_authenticated_user_with) | `Auth.currentAuthenticatedUser` | none when cached; GetUser (+ refresh) when bypassing | |
-//! | [`current_session`](Auth::current_session) | `Auth.currentSession` | none while valid; InitiateAuth (REFRESH_TOKEN_AUTH) when expired | `tokenRefresh` / `tokenRefresh_failure` (+ `signOut`) |
+//! | [`current_session`](Auth::current_session) | `Auth.currentSession` | none while valid; GetTokensFromRefreshToken when expired (InitiateAuth REFRESH_TOKEN_AUTH where the server lacks it) | `tokenRefresh` / `tokenRefresh_failure` (+ `signOut`) |
 //! | [`update_user_attributes`](Auth::update_user_attributes) | `Auth.updateUserAttributes` | UpdateUserAttributes (+ GetUser, refresh) | `updateUserAttributes` / `updateUserAttributes_failure` |
 //! | [`delete_user_attributes`](Auth::delete_user_attributes) | `Auth.deleteUserAttributes` | DeleteUserAttributes (+ GetUser, refresh) | |
 //! | [`sign_out`](Auth::sign_out), [`sign_out_with`](Auth::sign_out_with) | `Auth.signOut({ global })` | RevokeToken (local, with `origin_jti`) or GlobalSignOut | `signOut` |
@@ -161,10 +162,12 @@
 //! - While valid, [`Auth::current_session`] answers from memory: no storage read, no
 //!   call, no token copied (an [`Arc<Session>`](Session) is shared). It costs tens of
 //!   nanoseconds.
-//! - An expired session is refreshed with `REFRESH_TOKEN_AUTH` **once** however many tasks
-//!   ask at the same time; every one of them gets the same result, success or failure.
-//!   Fetching the user (`GetUser`) is shared the same way.
-//! - A rotated refresh token is stored; otherwise the old one is kept.
+//! - An expired session is refreshed with `GetTokensFromRefreshToken` (as Amplify v6 does;
+//!   `REFRESH_TOKEN_AUTH` where the server lacks it, remembered for the client) **once**
+//!   however many tasks ask at the same time; every one of them gets the same result,
+//!   success or failure. Fetching the user (`GetUser`) is shared the same way.
+//! - A rotated refresh token is stored before the new session is handed to anyone;
+//!   otherwise the old one is kept.
 //! - Only retryable errors are retried ([`Error::is_retryable`]: throttling, service
 //!   faults, network), a few times with backoff ([`RetryPolicy`]); `NotAuthorized` never
 //!   is. Calls that cannot safely be repeated (a code, a challenge answer, a password
@@ -184,7 +187,9 @@
 //! - Processes that share a store (a [`FileStore`]) share the session: it is read and
 //!   changed as one unit ([`Storage::get_many`](storage::Storage::get_many), [`Storage::apply`](storage::Storage::apply)), and read again
 //!   before each refresh, so a refresh never brings back a session another process signed
-//!   out, and follows one it refreshed or signed in.
+//!   out, and follows one it refreshed or signed in. A refresh is claimed in the store
+//!   first, so that two processes never send the same refresh token (with rotation, the
+//!   second would be refused): the others wait for the holder's new session.
 //! - A sign-in waiting for a challenge answer is not a signed-in user:
 //!   [`Error::SignInPending`].
 //!
@@ -241,7 +246,9 @@
 //! - **Client secrets** belong on servers: anything shipped to users' devices can be read.
 //! - Tokens are decoded without checking their signature: this client got them from the
 //!   server over TLS and only reads their claims. A server that receives a token from a
-//!   client must verify it.
+//!   client must verify it (`userpool-verify`). With the feature `verify`,
+//!   `AuthBuilder::verifier` and `Auth::verified_session` give the session's tokens
+//!   verified too (the module `userpool::verify`).
 #![warn(missing_docs)]
 
 mod auth;
@@ -252,11 +259,13 @@ mod inflight;
 mod inner;
 mod options;
 mod retry;
+#[cfg(feature = "verify")]
+pub mod verify;
 
 #[cfg(test)]
 mod tests;
 
-pub use auth::{Auth, SignInResult};
+pub use auth::{Auth, ConfirmSignUpOutcome, SignInResult};
 pub use config::{
     AuthBuilder, Clock, DEFAULT_DEADLINE, DEFAULT_REFRESH_MARGIN, RetryPolicy, SystemClock,
 };
@@ -269,11 +278,11 @@ pub use userpool_hub::{Hub, Listener, Subscription};
 pub use userpool_storage::{FileStore, MemoryStore};
 pub use userpool_types::{
     AUTH_CHANNEL, AccessToken, AttributeName, AttributeUpdateResult, AttributeUpdateResults,
-    Attributes, AuthEvent, AuthFlow, ChallengeName, Claims, ClientId, ClientSecret, ClockDrift,
-    ClockDriftFormat, Code, CodeDeliveryDetails, DeliveryMedium, Error, ErrorChain, IdToken,
-    MfaPreference, MfaPreferenceUpdate, MfaSettings, MfaType, NextStep, Password, RefreshToken,
-    Result, STANDARD_ATTRIBUTES, SecretString, Session, SignUpResult, TotpSetupDetails, User,
-    UserPoolId, Username,
+    Attributes, AuthEvent, AuthFactor, AuthFlow, ChallengeName, Claims, ClientId, ClientSecret,
+    ClockDrift, ClockDriftFormat, Code, CodeDeliveryDetails, DeliveryMedium, Device,
+    DeviceRememberedStatus, Error, ErrorChain, IdToken, MfaPreference, MfaPreferenceUpdate,
+    MfaSettings, MfaType, NextStep, Password, RefreshToken, Result, STANDARD_ATTRIBUTES,
+    SecretString, Session, SignUpResult, TotpSetupDetails, User, UserPoolId, Username,
 };
 
 pub mod storage {

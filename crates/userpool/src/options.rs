@@ -1,7 +1,7 @@
 //! Options of the operations that take more than their required arguments.
 
 use userpool_transport::ClientMetadata;
-use userpool_types::{AuthFlow, Error};
+use userpool_types::{AuthFactor, AuthFlow, Error};
 
 use userpool_types::Attributes;
 
@@ -23,6 +23,7 @@ pub struct SignUpOptions {
     attributes: Attributes,
     validation_data: Attributes,
     client_metadata: ClientMetadata,
+    auto_sign_in: bool,
 }
 
 impl SignUpOptions {
@@ -64,6 +65,23 @@ impl SignUpOptions {
         self
     }
 
+    /// Signs the user in right after [`Auth::confirm_sign_up`](crate::Auth::confirm_sign_up)
+    /// (Amplify v6: `signUp`'s `options.autoSignIn`), with the session Cognito gives for
+    /// that (`USER_AUTH`: the app client must allow it). Default false.
+    ///
+    /// The sign-up's session is kept in memory by this client (never stored, never
+    /// logged) until the confirmation of this user, or another sign-up. What the
+    /// confirmation answers says whether the user is signed in
+    /// ([`ConfirmSignUpOutcome`](crate::ConfirmSignUpOutcome)).
+    pub fn auto_sign_in(mut self, auto_sign_in: bool) -> Self {
+        self.auto_sign_in = auto_sign_in;
+        self
+    }
+
+    pub(crate) fn wants_auto_sign_in(&self) -> bool {
+        self.auto_sign_in
+    }
+
     pub(crate) fn into_parts(self) -> (Attributes, Attributes, ClientMetadata) {
         (self.attributes, self.validation_data, self.client_metadata)
     }
@@ -101,6 +119,7 @@ impl ConfirmSignUpOptions {
 pub struct SignInOptions {
     auth_flow: Option<AuthFlow>,
     client_metadata: ClientMetadata,
+    preferred_challenge: Option<AuthFactor>,
 }
 
 impl SignInOptions {
@@ -109,6 +128,26 @@ impl SignInOptions {
     pub fn auth_flow(mut self, flow: AuthFlow) -> Self {
         self.auth_flow = Some(flow);
         self
+    }
+
+    /// The first factor to try in a choice-based sign-in ([`AuthFlow::UserAuth`], which
+    /// this sets too; Amplify v6: `options.preferredChallenge`). When the user cannot
+    /// take it, the pool answers the selection of what they can
+    /// ([`NextStep::SelectFirstFactor`](crate::NextStep::SelectFirstFactor)).
+    ///
+    /// [`AuthFactor::Password`] proves the password by SRP (`PASSWORD_SRP`), unless the
+    /// client's flow ([`AuthBuilder::auth_flow`](crate::AuthBuilder::auth_flow)) is
+    /// [`AuthFlow::UserPassword`]: then it is sent (`PASSWORD`).
+    /// [`AuthFactor::WebAuthn`] is refused with [`Error::UnsupportedOperation`]:
+    /// this client has no passkeys.
+    pub fn preferred_challenge(mut self, factor: AuthFactor) -> Self {
+        self.auth_flow = Some(AuthFlow::UserAuth);
+        self.preferred_challenge = Some(factor);
+        self
+    }
+
+    pub(crate) fn preferred(&self) -> Option<AuthFactor> {
+        self.preferred_challenge
     }
 
     /// Sets the metadata passed to the pool's triggers.

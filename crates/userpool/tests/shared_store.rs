@@ -29,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use userpool::{Auth, AuthFlow, FileStore, RetryPolicy};
-use userpool_transport::{AuthOutcome, AuthTokens, InitiateAuth, MockTransport};
+use userpool_transport::{AuthOutcome, AuthTokens, InitiateAuth, MockTransport, RefreshRequest};
 use userpool_types::testing::unsigned_jwt;
 use userpool_types::{AccessToken, Attributes, ClientId, Error, SecretString, User, Username};
 
@@ -70,9 +70,17 @@ fn tokens(user: &str, sid: &str, refresh: Option<String>, n: u64) -> AuthTokens 
     tokens
 }
 
+/// The refresh answer of a server without rotation: new tokens of the same session.
+fn refreshed_tokens(refresh_token: &SecretString, n: u64) -> AuthTokens {
+    let sid = refresh_token.expose().to_owned();
+    let user = sid.split('.').nth(1).unwrap_or_default().to_owned();
+    tokens(&user, &sid, None, n)
+}
+
 /// Cognito as far as this test needs it: password sign-in and refresh (no rotation).
 fn transport(name: &str) -> MockTransport {
     let counter = Arc::new(AtomicU64::new(0));
+    let refreshes = counter.clone();
     let pid = std::process::id();
     let name = name.to_owned();
     let mut m = MockTransport::new();
@@ -91,14 +99,14 @@ fn transport(name: &str) -> MockTransport {
                     n,
                 )))
             }
-            InitiateAuth::RefreshToken { refresh_token, .. } => {
-                let sid = refresh_token.expose().to_owned();
-                let user = sid.split('.').nth(1).unwrap_or_default().to_owned();
-                Ok(AuthOutcome::Tokens(tokens(&user, &sid, None, n)))
-            }
             other => panic!("unexpected {other:?}"),
         }
     });
+    m.expect_get_tokens_from_refresh_token()
+        .returning(move |request: RefreshRequest| {
+            let n = refreshes.fetch_add(1, Ordering::Relaxed);
+            Ok(refreshed_tokens(&request.refresh_token, n))
+        });
     m.expect_get_user().returning(|token| {
         let access = AccessToken::parse(token)?;
         let user = access.username().unwrap_or_default().to_owned();
@@ -440,6 +448,219 @@ fn two_processes_share_one_file_store_without_losing_or_resurrecting_a_session()
             mems[*p] = m.clone();
         }
     }
+    for p in procs {
+        let stderr = p.finish();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------- rotation
+
+/// The folder of the rotation test's server state, for its children.
+const ROTATION_ENV: &str = "USERPOOL_ROTATION_DIR";
+/// How long the server takes to answer a refresh: long enough for every process of a
+/// round to start its own refresh while the first one's call is in flight.
+const SERVER_LATENCY: Duration = Duration::from_millis(600);
+
+/// A server with refresh-token rotation and no retry grace, shared by the processes
+/// through files in `dir`: `current` holds the one refresh token it accepts, `calls.log`
+/// one line per GetTokensFromRefreshToken (`ok <token>` or `reused <token>`), under a
+/// file lock so that two calls are decided one after the other.
+fn rotating_transport(dir: &Path) -> MockTransport {
+    let mut m = MockTransport::new();
+    m.expect_client_id()
+        .return_const(ClientId::new(CLIENT).unwrap());
+    let at_sign_in = dir.to_owned();
+    m.expect_initiate_auth().returning(move |req, _| match req {
+        InitiateAuth::UserPassword { username, .. } => {
+            let _lock = server_lock(&at_sign_in);
+            std::fs::write(at_sign_in.join("current"), "rt.0").unwrap();
+            Ok(AuthOutcome::Tokens(tokens(
+                username.as_str(),
+                "rt.0",
+                Some("rt.0".into()),
+                0,
+            )))
+        }
+        other => panic!("unexpected {other:?}"),
+    });
+    let at_refresh = dir.to_owned();
+    m.expect_get_tokens_from_refresh_token()
+        .returning(move |request: RefreshRequest| {
+            std::thread::sleep(SERVER_LATENCY);
+            let _lock = server_lock(&at_refresh);
+            let presented = request.refresh_token.expose().to_owned();
+            let current = std::fs::read_to_string(at_refresh.join("current")).unwrap();
+            let log_path = at_refresh.join("calls.log");
+            let calls = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let n = u64::try_from(calls.lines().count()).unwrap() + 1;
+            let mut log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log_path)
+                .unwrap();
+            if presented != current {
+                writeln!(log, "reused {presented}").unwrap();
+                return Err(Error::from_service(
+                    "RefreshTokenReuseException",
+                    "Refresh Token has been replaced by refresh token rotation",
+                ));
+            }
+            let rotated = format!("rt.{n}");
+            std::fs::write(at_refresh.join("current"), &rotated).unwrap();
+            writeln!(log, "ok {presented}").unwrap();
+            Ok(tokens("alice", &rotated, Some(rotated.clone()), n))
+        });
+    m.expect_get_user().returning(|token| {
+        let access = AccessToken::parse(token)?;
+        let user = access.username().unwrap_or_default().to_owned();
+        Ok(User::new(Username::new(user)?, Attributes::new()))
+    });
+    m
+}
+
+/// The server's lock, held while the returned file is open.
+fn server_lock(dir: &Path) -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("server.lock"))
+        .unwrap();
+    file.lock().unwrap();
+    file
+}
+
+/// The rotation test's child: `sign_in`, `restart`, `refresh` (forced) and `quit`.
+#[test]
+fn rotation_child() {
+    let Some(dir) = std::env::var_os(ROTATION_ENV) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let build = || {
+            Auth::builder()
+                .user_pool_id("us-east-1_Shared")
+                .client_id(CLIENT)
+                .transport(Arc::new(rotating_transport(&dir)))
+                .storage(Arc::new(FileStore::new(dir.join("tokens.json"))))
+                .auth_flow(AuthFlow::UserPassword)
+                .retry(RetryPolicy::none())
+                .build()
+                .unwrap()
+        };
+        let mut auth = build();
+        for line in std::io::stdin().lock().lines() {
+            let line = line.unwrap();
+            let result = match line.trim() {
+                "sign_in" => outcome(auth.sign_in("alice", "Pa55word!").await),
+                "restart" => {
+                    auth = build();
+                    outcome(auth.current_session().await)
+                }
+                "refresh" => outcome(
+                    auth.current_authenticated_user_with(
+                        userpool::CurrentUserOptions::default().bypass_cache(),
+                    )
+                    .await,
+                ),
+                "quit" => break,
+                other => panic!("unknown command {other:?}"),
+            };
+            let mem = peek(&auth).await;
+            println!("@@ {result} {mem}");
+            std::io::stdout().flush().unwrap();
+        }
+    });
+}
+
+/// N processes on one FileStore refresh at once, against a server that refuses a token
+/// it has replaced: each round makes exactly one GetTokensFromRefreshToken, no process
+/// ever sends a replaced token, and every process ends with the newest one.
+#[test]
+fn processes_refreshing_at_once_send_each_rotated_token_once() {
+    const PROCESSES: usize = 4;
+    const ROUNDS: usize = 4;
+    let dir = std::env::temp_dir().join(format!("userpool-rotation-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let start = |_| {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "rotation_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(ROTATION_ENV, &dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, answers) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some((_, answer)) = line.split_once("@@ ")
+                    && tx.send(answer.to_owned()).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Process {
+            child,
+            stdin,
+            answers,
+        }
+    };
+    let mut procs: Vec<Process> = (0..PROCESSES).map(start).collect();
+    procs[0].send("sign_in");
+    assert_eq!(procs[0].answer("sign_in").0, "ok");
+    for p in &mut procs[1..] {
+        p.send("restart");
+        assert_eq!(p.answer("restart").0, "ok");
+    }
+    let server_log = || std::fs::read_to_string(dir.join("calls.log")).unwrap_or_default();
+    for round in 1..=ROUNDS {
+        for p in &mut procs {
+            p.send("refresh");
+        }
+        let answers: Vec<(String, Mem)> = procs.iter_mut().map(|p| p.answer("refresh")).collect();
+        let newest = std::fs::read_to_string(dir.join("current")).unwrap();
+        let log = server_log();
+        for (i, (result, mem)) in answers.iter().enumerate() {
+            assert_eq!(result, "ok", "round {round}: process {i}\n{log}");
+            assert_eq!(
+                mem.as_ref().map(|(_, rt)| rt.as_str()),
+                Some(newest.as_str()),
+                "round {round}: process {i} does not hold the newest token\n{log}"
+            );
+        }
+        assert_eq!(
+            log.lines().count(),
+            round,
+            "round {round}: one GetTokensFromRefreshToken per round\n{log}"
+        );
+    }
+    let log = server_log();
+    assert!(!log.contains("reused"), "a replaced token was sent:\n{log}");
+    let expected: Vec<String> = (0..ROUNDS).map(|n| format!("ok rt.{n}")).collect();
+    assert_eq!(log.lines().collect::<Vec<_>>(), expected);
+    assert_eq!(
+        stored(&dir.join("tokens.json")).map(|(_, rt)| rt),
+        Some(format!("rt.{ROUNDS}"))
+    );
     for p in procs {
         let stderr = p.finish();
         assert!(!stderr.contains("panicked"), "{stderr}");

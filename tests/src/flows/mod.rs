@@ -17,7 +17,7 @@ use std::pin::Pin;
 use anyhow::Result;
 use userpool::AuthFlow;
 
-use crate::backend::{PoolMfa, PoolOptions};
+use crate::backend::{PoolDevices, PoolMfa, PoolOptions, PoolUserAuth};
 use crate::client::Ctx;
 
 /// The password users sign up with (meets Cognito's default policy).
@@ -52,18 +52,22 @@ macro_rules! expect_err {
 // The flows by group; the macro above is in scope in each (textual scope), and `run`
 // below dispatches to them.
 mod attributes;
+mod devices;
 mod groups;
 mod helpers;
 mod mfa;
 mod passwords;
+mod refresh;
 mod sessions;
 mod sign_in;
 mod sign_out;
 mod sign_up;
+mod user_auth;
 
 use attributes::{
     delete_attributes, email_change_verified, update_attributes, update_attributes_rejected,
 };
+use devices::remembered_device;
 use groups::groups_in_tokens;
 use mfa::{mfa_code, mfa_select_type, mfa_setup, mfa_totp};
 use passwords::{
@@ -77,6 +81,7 @@ use sessions::{
 use sign_in::{sign_in_user_password, wrong_password};
 use sign_out::{delete_user, sign_out_revokes};
 use sign_up::{resend_sign_up_code, sign_up_confirm_srp, sign_up_rejected, wrong_code};
+use user_auth::{auto_sign_in, user_auth_code, user_auth_select_password};
 
 /// One end-to-end flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -155,6 +160,31 @@ pub enum Flow {
     /// TOTP and SMS on, neither preferred: the sign-in offers both (SELECT_MFA_TYPE),
     /// TOTP is chosen, its code signs in.
     MfaSelectType,
+    /// Choice-based sign-in preferring a code by email (EMAIL_OTP): the step says where
+    /// it went, a wrong code leaves it pending, the emailed code signs in.
+    UserAuthEmailOtp,
+    /// [`UserAuthEmailOtp`](Self::UserAuthEmailOtp) with a code by SMS (SMS_OTP) to a
+    /// verified phone number.
+    UserAuthSmsOtp,
+    /// Choice-based sign-in without a preference: the selection lists the factors,
+    /// PASSWORD is chosen, a wrong password ends it, the right one signs in; then
+    /// PASSWORD preferred by a client that sends passwords.
+    UserAuthSelectPassword,
+    /// [`UserAuthSelectPassword`](Self::UserAuthSelectPassword) with PASSWORD_SRP, and
+    /// the password factor preferred (SRP by default).
+    UserAuthSelectPasswordSrp,
+    /// Sign-up with auto sign-in: the confirmation signs the user in (`confirmSignUp`,
+    /// `signIn`, `autoSignIn`); without the option it only confirms.
+    AutoSignIn,
+    /// An app client with refresh-token rotation: each refresh stores a new refresh
+    /// token, the replaced one is refused (`RefreshTokenReuseException`), the newest
+    /// rotates again.
+    RefreshTokenRotation,
+    /// Remembered devices with email MFA: the first sign-in's device is confirmed and
+    /// stored; a device not remembered still asks for MFA; remembered, a restarted client
+    /// answers the device challenges, skips MFA and refreshes; forgotten, the keys go and
+    /// MFA is back.
+    RememberedDevice,
 }
 
 /// A boxed flow future.
@@ -162,7 +192,7 @@ pub type FlowFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
 impl Flow {
     /// Every flow, in the order the runner runs them.
-    pub const ALL: [Flow; 30] = [
+    pub const ALL: [Flow; 37] = [
         Flow::SignUpConfirmSrp,
         Flow::SignUpRejected,
         Flow::ResendSignUpCode,
@@ -193,6 +223,13 @@ impl Flow {
         Flow::MfaEmail,
         Flow::MfaSetup,
         Flow::MfaSelectType,
+        Flow::UserAuthEmailOtp,
+        Flow::UserAuthSmsOtp,
+        Flow::UserAuthSelectPassword,
+        Flow::UserAuthSelectPasswordSrp,
+        Flow::AutoSignIn,
+        Flow::RefreshTokenRotation,
+        Flow::RememberedDevice,
     ];
 
     /// The name in reports.
@@ -228,6 +265,13 @@ impl Flow {
             Flow::MfaEmail => "mfa_email",
             Flow::MfaSetup => "mfa_setup",
             Flow::MfaSelectType => "mfa_select_type",
+            Flow::UserAuthEmailOtp => "user_auth_email_otp",
+            Flow::UserAuthSmsOtp => "user_auth_sms_otp",
+            Flow::UserAuthSelectPassword => "user_auth_select_password",
+            Flow::UserAuthSelectPasswordSrp => "user_auth_select_password_srp",
+            Flow::AutoSignIn => "auto_sign_in",
+            Flow::RefreshTokenRotation => "refresh_token_rotation",
+            Flow::RememberedDevice => "remembered_device",
         }
     }
 
@@ -311,6 +355,43 @@ impl Flow {
                 ..totp
             }),
             Flow::MfaSelectType => optional_mfa(PoolMfa { sms: true, ..totp }),
+            Flow::UserAuthEmailOtp
+            | Flow::UserAuthSelectPassword
+            | Flow::UserAuthSelectPasswordSrp => PoolOptions {
+                user_auth: Some(PoolUserAuth {
+                    email_otp: true,
+                    ..PoolUserAuth::default()
+                }),
+                ..PoolOptions::default()
+            },
+            Flow::UserAuthSmsOtp => PoolOptions {
+                user_auth: Some(PoolUserAuth {
+                    sms_otp: true,
+                    ..PoolUserAuth::default()
+                }),
+                ..PoolOptions::default()
+            },
+            // USER_AUTH on the client is all the sign-in after sign-up needs.
+            Flow::RefreshTokenRotation => PoolOptions {
+                refresh_rotation: true,
+                ..PoolOptions::default()
+            },
+            Flow::AutoSignIn => PoolOptions {
+                user_auth: Some(PoolUserAuth::default()),
+                ..PoolOptions::default()
+            },
+            // MFA is skipped on remembered devices only, and a device is remembered only
+            // when the user says so (`remember_device`).
+            Flow::RememberedDevice => PoolOptions {
+                devices: Some(PoolDevices {
+                    challenge_required_on_new_device: true,
+                    device_only_remembered_on_user_prompt: true,
+                }),
+                ..optional_mfa(PoolMfa {
+                    email: true,
+                    ..PoolMfa::default()
+                })
+            },
         }
     }
 
@@ -347,6 +428,18 @@ impl Flow {
             Flow::MfaEmail => Box::pin(mfa_code(ctx, Flow::MfaEmail)),
             Flow::MfaSetup => Box::pin(mfa_setup(ctx)),
             Flow::MfaSelectType => Box::pin(mfa_select_type(ctx)),
+            Flow::UserAuthEmailOtp => Box::pin(user_auth_code(ctx, Flow::UserAuthEmailOtp)),
+            Flow::UserAuthSmsOtp => Box::pin(user_auth_code(ctx, Flow::UserAuthSmsOtp)),
+            Flow::UserAuthSelectPassword => {
+                Box::pin(user_auth_select_password(ctx, Flow::UserAuthSelectPassword))
+            }
+            Flow::UserAuthSelectPasswordSrp => Box::pin(user_auth_select_password(
+                ctx,
+                Flow::UserAuthSelectPasswordSrp,
+            )),
+            Flow::AutoSignIn => Box::pin(auto_sign_in(ctx)),
+            Flow::RefreshTokenRotation => Box::pin(refresh::refresh_token_rotation(ctx)),
+            Flow::RememberedDevice => Box::pin(remembered_device(ctx)),
         }
     }
 }

@@ -140,7 +140,87 @@ pub struct ClientConfig {
     pub allowed_oauth_flows_user_pool_client: bool,
     /// `SupportedIdentityProviders` (e.g. `COGNITO`).
     pub supported_identity_providers: Vec<String>,
+    /// `RefreshTokenRotation`: whether GetTokensFromRefreshToken replaces the refresh
+    /// token it is given, and for how long the replaced one still works. Cognito's default
+    /// (and what a configuration stored before this setting existed reads as): disabled.
+    pub refresh_token_rotation: RefreshTokenRotation,
 }
+
+/// `RefreshTokenRotationType`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RefreshTokenRotation {
+    /// `Feature` = `ENABLED`: every GetTokensFromRefreshToken answers a new refresh token
+    /// and InitiateAuth's REFRESH_TOKEN_AUTH is refused.
+    pub enabled: bool,
+    /// `RetryGracePeriodSeconds` (0 to 60, default 0): how long a replaced refresh token
+    /// still works after its first use, for a client retrying a refresh whose answer it
+    /// lost. 0: not at all.
+    pub retry_grace_period_seconds: u32,
+}
+
+impl RefreshTokenRotation {
+    /// Rotation on, with a grace of `retry_grace_period_seconds` (at most 60).
+    pub fn enabled(retry_grace_period_seconds: u32) -> Self {
+        Self {
+            enabled: true,
+            retry_grace_period_seconds,
+        }
+    }
+
+    /// The grace as a duration in milliseconds.
+    pub(crate) fn grace_ms(&self) -> i64 {
+        i64::from(self.retry_grace_period_seconds) * 1000
+    }
+
+    /// Parses `RefreshTokenRotation`, checking what AWS's request validation checks.
+    fn from_wire(p: &Params<'_>) -> Result<Self, ApiError> {
+        let enabled = match p.str("Feature")? {
+            Some("ENABLED") => true,
+            Some("DISABLED") => false,
+            Some(other) => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '{other}' at 'refreshTokenRotation.feature' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"
+                )));
+            }
+            None => {
+                return Err(ApiError::invalid_parameter(
+                    "1 validation error detected: Value null at 'refreshTokenRotation.feature' failed to satisfy constraint: Member must not be null",
+                ));
+            }
+        };
+        let grace = match p.int("RetryGracePeriodSeconds")? {
+            None => 0,
+            Some(s) if s < 0 => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '{s}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy constraint: Member must have value greater than or equal to 0"
+                )));
+            }
+            Some(s) if s > MAX_RETRY_GRACE_SECONDS => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '{s}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_RETRY_GRACE_SECONDS}"
+                )));
+            }
+            // 0..=60 by the arms above.
+            Some(s) => u32::try_from(s).unwrap_or(0),
+        };
+        Ok(Self {
+            enabled,
+            retry_grace_period_seconds: grace,
+        })
+    }
+
+    /// The wire form, as DescribeUserPoolClient answers it (always present).
+    pub(crate) fn wire(&self) -> Value {
+        json!({
+            "Feature": if self.enabled { "ENABLED" } else { "DISABLED" },
+            "RetryGracePeriodSeconds": self.retry_grace_period_seconds,
+        })
+    }
+}
+
+/// The largest `RetryGracePeriodSeconds` (API reference: 0 to 60).
+const MAX_RETRY_GRACE_SECONDS: i64 = 60;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -163,6 +243,7 @@ impl Default for ClientConfig {
             allowed_oauth_scopes: Vec::new(),
             allowed_oauth_flows_user_pool_client: false,
             supported_identity_providers: Vec::new(),
+            refresh_token_rotation: RefreshTokenRotation::default(),
         }
     }
 }
@@ -173,6 +254,9 @@ pub(crate) struct AuthFlows {
     pub srp: bool,
     pub password: bool,
     pub refresh: bool,
+    /// `ALLOW_USER_AUTH`: choice-based sign-in (USER_AUTH), which covers its own password
+    /// and SRP steps whatever the other flows say.
+    pub user_auth: bool,
 }
 
 const KNOWN_FLOWS: &[&str] = &[
@@ -206,9 +290,35 @@ impl ClientConfig {
         self
     }
 
+    /// The same client, also allowing choice-based sign-in (`ALLOW_USER_AUTH`). An empty
+    /// flow list (Cognito's default: SRP and refresh) is spelt out first, so those stay.
+    pub fn with_user_auth(mut self) -> Self {
+        if self.explicit_auth_flows.is_empty() {
+            self.explicit_auth_flows = vec![
+                "ALLOW_USER_SRP_AUTH".into(),
+                "ALLOW_REFRESH_TOKEN_AUTH".into(),
+            ];
+        }
+        if !self
+            .explicit_auth_flows
+            .iter()
+            .any(|f| f == "ALLOW_USER_AUTH")
+        {
+            self.explicit_auth_flows.push("ALLOW_USER_AUTH".into());
+        }
+        self
+    }
+
     /// The same client, with a generated secret.
     pub fn with_secret(mut self) -> Self {
         self.generate_secret = true;
+        self
+    }
+
+    /// The same client, with refresh-token rotation on and a retry grace of
+    /// `retry_grace_period_seconds` (0 to 60).
+    pub fn with_refresh_token_rotation(mut self, retry_grace_period_seconds: u32) -> Self {
+        self.refresh_token_rotation = RefreshTokenRotation::enabled(retry_grace_period_seconds);
         self
     }
 
@@ -218,6 +328,7 @@ impl ClientConfig {
                 srp: true,
                 password: false,
                 refresh: true,
+                user_auth: false,
             };
         }
         let has = |f: &str| self.explicit_auth_flows.iter().any(|x| x == f);
@@ -230,6 +341,7 @@ impl ClientConfig {
             srp: has("ALLOW_USER_SRP_AUTH") || legacy_only,
             password: has("ALLOW_USER_PASSWORD_AUTH") || has("USER_PASSWORD_AUTH"),
             refresh: has("ALLOW_REFRESH_TOKEN_AUTH") || legacy_only,
+            user_auth: has("ALLOW_USER_AUTH"),
         }
     }
 
@@ -321,6 +433,13 @@ impl ClientConfig {
                 "DefaultRedirectURI must be one of the CallbackURLs.",
             ));
         }
+        // The wire form is checked when parsed; this covers a configuration built in Rust.
+        let grace = self.refresh_token_rotation.retry_grace_period_seconds;
+        if i64::from(grace) > MAX_RETRY_GRACE_SECONDS {
+            return Err(ApiError::invalid_parameter(format!(
+                "1 validation error detected: Value '{grace}' at 'refreshTokenRotation.retryGracePeriodSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_RETRY_GRACE_SECONDS}"
+            )));
+        }
         Ok(())
     }
 
@@ -405,6 +524,9 @@ impl ClientConfig {
         c.supported_identity_providers = p
             .str_list("SupportedIdentityProviders")?
             .unwrap_or_default();
+        if let Some(rotation) = p.obj("RefreshTokenRotation")? {
+            c.refresh_token_rotation = RefreshTokenRotation::from_wire(&rotation)?;
+        }
         Ok(c)
     }
 

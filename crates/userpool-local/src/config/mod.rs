@@ -8,8 +8,9 @@ mod client;
 mod limits;
 mod pool;
 
-pub use client::{ClientConfig, ClientInfo, TimeUnit, TokenValidity};
+pub use client::{ClientConfig, ClientInfo, RefreshTokenRotation, TimeUnit, TokenValidity};
 pub use limits::Limits;
 pub use pool::{
-    AttributeType, CustomAttribute, MfaConfig, MfaMode, PasswordPolicy, PoolConfig, PoolInfo,
+    AttributeType, CustomAttribute, DeviceConfig, MfaConfig, MfaMode, PasswordPolicy, PoolConfig,
+    PoolInfo, PoolTier,
 };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ExceptionName};
 use crate::protocol::Params;
 
 /// Password policy of a pool (`Policies.PasswordPolicy`). The default is Cognito's:
@@ -240,6 +240,59 @@ impl MfaConfig {
     }
 }
 
+/// The first factors a pool can allow for choice-based sign-in (`AuthFactorType`).
+pub(crate) const FIRST_FACTORS: [&str; 4] = ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"];
+
+/// The feature plan of a pool (`UserPoolTier`). Only the sign-in policy reads it: the
+/// passwordless first factors need `ESSENTIALS` or `PLUS`, as in Cognito.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum PoolTier {
+    /// `LITE`.
+    Lite,
+    /// `ESSENTIALS`, Cognito's default for new pools.
+    #[default]
+    Essentials,
+    /// `PLUS`.
+    Plus,
+}
+
+impl PoolTier {
+    /// `LITE`, `ESSENTIALS` or `PLUS`.
+    pub fn wire(self) -> &'static str {
+        match self {
+            PoolTier::Lite => "LITE",
+            PoolTier::Essentials => "ESSENTIALS",
+            PoolTier::Plus => "PLUS",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, ApiError> {
+        Ok(match s {
+            "LITE" => PoolTier::Lite,
+            "ESSENTIALS" => PoolTier::Essentials,
+            "PLUS" => PoolTier::Plus,
+            other => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '{other}' at 'userPoolTier' failed to satisfy constraint: Member must satisfy enum value set: [LITE, ESSENTIALS, PLUS]"
+                )));
+            }
+        })
+    }
+}
+
+/// `DeviceConfiguration` of a pool: remembered devices. A pool without one does not
+/// track devices (no `NewDeviceMetadata`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct DeviceConfig {
+    /// `ChallengeRequiredOnNewDevice`: a remembered device that signs in with device
+    /// authentication skips MFA; every other device still answers it.
+    pub challenge_required_on_new_device: bool,
+    /// `DeviceOnlyRememberedOnUserPrompt`: ConfirmDevice leaves a device not remembered
+    /// until UpdateDeviceStatus remembers it (else it is remembered at once).
+    pub device_only_remembered_on_user_prompt: bool,
+}
+
 /// Configuration of a user pool: the Rust form of `CreateUserPool`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -276,6 +329,14 @@ pub struct PoolConfig {
     pub verification_subject: Option<String>,
     /// MFA settings (off unless set).
     pub mfa: MfaConfig,
+    /// `DeviceConfiguration`: remembered devices (none: devices are not tracked).
+    pub device: Option<DeviceConfig>,
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors`: what USER_AUTH may start with
+    /// (`PASSWORD`, always present, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`). Cognito's default,
+    /// and what a configuration stored before this setting existed reads as: `PASSWORD`.
+    pub allowed_first_auth_factors: Vec<String>,
+    /// `UserPoolTier` (default `ESSENTIALS`).
+    pub tier: PoolTier,
 }
 
 impl Default for PoolConfig {
@@ -295,6 +356,9 @@ impl Default for PoolConfig {
             verification_message: None,
             verification_subject: None,
             mfa: MfaConfig::default(),
+            device: None,
+            allowed_first_auth_factors: vec!["PASSWORD".to_owned()],
+            tier: PoolTier::default(),
         }
     }
 }
@@ -306,6 +370,19 @@ impl PoolConfig {
             name: name.into(),
             ..Self::default()
         }
+    }
+
+    /// The same pool, tracking devices (`DeviceConfiguration`).
+    pub fn with_device_tracking(
+        mut self,
+        challenge_required_on_new_device: bool,
+        device_only_remembered_on_user_prompt: bool,
+    ) -> Self {
+        self.device = Some(DeviceConfig {
+            challenge_required_on_new_device,
+            device_only_remembered_on_user_prompt,
+        });
+        self
     }
 
     pub(crate) fn validate(&self) -> Result<(), ApiError> {
@@ -392,13 +469,60 @@ impl PoolConfig {
                 )));
             }
         }
+        self.validate_sign_in_policy()?;
         self.mfa.validate()
+    }
+
+    /// Whether USER_AUTH may start with `factor` (`PASSWORD`, `EMAIL_OTP`, `SMS_OTP`,
+    /// `WEB_AUTHN`).
+    pub(crate) fn allows_first_factor(&self, factor: &str) -> bool {
+        self.allowed_first_auth_factors.iter().any(|f| f == factor)
+    }
+
+    /// `SignInPolicy`: 1 to 4 known factors, `PASSWORD` among them (Cognito does not let a
+    /// pool turn passwords off), and the passwordless ones only above the `LITE` plan
+    /// (`FeatureUnavailableInTierException`, the exception Cognito's model gives
+    /// CreateUserPool and UpdateUserPool for a feature of another plan).
+    fn validate_sign_in_policy(&self) -> Result<(), ApiError> {
+        let factors = &self.allowed_first_auth_factors;
+        if factors.is_empty() || factors.len() > FIRST_FACTORS.len() {
+            return Err(ApiError::invalid_parameter(
+                "1 validation error detected: Value at 'policies.signInPolicy.allowedFirstAuthFactors' failed to satisfy constraint: Member must have length between 1 and 4",
+            ));
+        }
+        for (i, f) in factors.iter().enumerate() {
+            if !FIRST_FACTORS.contains(&f.as_str()) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "1 validation error detected: Value '[{f}]' at 'policies.signInPolicy.allowedFirstAuthFactors' failed to satisfy constraint: Member must satisfy enum value set: [PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN]"
+                )));
+            }
+            if factors[..i].contains(f) {
+                return Err(ApiError::invalid_parameter(format!(
+                    "AllowedFirstAuthFactors lists {f} more than once."
+                )));
+            }
+        }
+        if !self.allows_first_factor("PASSWORD") {
+            return Err(ApiError::invalid_parameter(
+                "AllowedFirstAuthFactors must include PASSWORD.",
+            ));
+        }
+        if self.tier == PoolTier::Lite && factors.iter().any(|f| f != "PASSWORD") {
+            return Err(ApiError::new(
+                ExceptionName::FeatureUnavailableInTier,
+                "Passwordless first factors (EMAIL_OTP, SMS_OTP, WEB_AUTHN) are not available in the LITE feature plan.",
+            ));
+        }
+        Ok(())
     }
 
     /// Parses the `CreateUserPool` request body.
     pub(crate) fn from_wire(p: &Params<'_>) -> Result<Self, ApiError> {
         let mut c = PoolConfig::new(p.req_str("PoolName")?);
         c.settings_from_wire(p)?;
+        if let Some(t) = p.str("UserPoolTier")? {
+            c.tier = PoolTier::parse(t)?;
+        }
         if let Some(u) = p.obj("UsernameConfiguration")? {
             c.case_sensitive_usernames = u.bool("CaseSensitive")?.unwrap_or(true);
         }
@@ -435,6 +559,11 @@ impl PoolConfig {
             required_attributes: self.required_attributes.clone(),
             immutable_attributes: self.immutable_attributes.clone(),
             case_sensitive_usernames: self.case_sensitive_usernames,
+            // The plan is a billing choice, not a setting: left out, it stays.
+            tier: match p.str("UserPoolTier")? {
+                Some(t) => PoolTier::parse(t)?,
+                None => self.tier,
+            },
             ..PoolConfig::default()
         };
         c.settings_from_wire(p)?;
@@ -465,6 +594,12 @@ impl PoolConfig {
     fn settings_from_wire(&mut self, p: &Params<'_>) -> Result<(), ApiError> {
         let c = self;
         if let Some(pol) = p.obj("Policies")?
+            && let Some(sp) = pol.obj("SignInPolicy")?
+            && let Some(factors) = sp.str_list("AllowedFirstAuthFactors")?
+        {
+            c.allowed_first_auth_factors = factors;
+        }
+        if let Some(pol) = p.obj("Policies")?
             && let Some(pp) = pol.obj("PasswordPolicy")?
         {
             {
@@ -487,6 +622,19 @@ impl PoolConfig {
                 .str_list("AttributesRequireVerificationBeforeUpdate")?
                 .unwrap_or_default();
         }
+        // Present (even empty) turns device tracking on, as the API reference says; absent
+        // (at UpdateUserPool too) turns it off.
+        c.device = match p.obj("DeviceConfiguration")? {
+            Some(d) => Some(DeviceConfig {
+                challenge_required_on_new_device: d
+                    .bool("ChallengeRequiredOnNewDevice")?
+                    .unwrap_or(false),
+                device_only_remembered_on_user_prompt: d
+                    .bool("DeviceOnlyRememberedOnUserPrompt")?
+                    .unwrap_or(false),
+            }),
+            None => None,
+        };
         if let Some(a) = p.obj("AdminCreateUserConfig")? {
             c.allow_admin_create_user_only = a.bool("AllowAdminCreateUserOnly")?.unwrap_or(false);
         }

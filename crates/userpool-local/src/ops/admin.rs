@@ -74,6 +74,7 @@ pub(crate) async fn create_client(
     config.validate()?;
     let pool = state.pool(pool_id).await?;
     check_client_attributes(&pool, &config)?;
+    check_client_tier(&pool, &config)?;
     let id = util::random_string(26, util::LOWER_ALNUM)?;
     let secret = if config.generate_secret {
         Some(util::random_string(51, util::LOWER_ALNUM)?)
@@ -117,14 +118,18 @@ fn pool_json(state: &State, pool: &PoolRt, users: i64) -> Value {
         "Id": pool.id,
         "Name": c.name,
         "Arn": format!("arn:aws:cognito-idp:{region}:000000000000:userpool/{}", pool.id),
-        "Policies": { "PasswordPolicy": {
-            "MinimumLength": pp.minimum_length,
-            "RequireUppercase": pp.require_uppercase,
-            "RequireLowercase": pp.require_lowercase,
-            "RequireNumbers": pp.require_numbers,
-            "RequireSymbols": pp.require_symbols,
-            "TemporaryPasswordValidityDays": pp.temporary_password_validity_days,
-        }},
+        "Policies": {
+            "PasswordPolicy": {
+                "MinimumLength": pp.minimum_length,
+                "RequireUppercase": pp.require_uppercase,
+                "RequireLowercase": pp.require_lowercase,
+                "RequireNumbers": pp.require_numbers,
+                "RequireSymbols": pp.require_symbols,
+                "TemporaryPasswordValidityDays": pp.temporary_password_validity_days,
+            },
+            "SignInPolicy": { "AllowedFirstAuthFactors": c.allowed_first_auth_factors },
+        },
+        "UserPoolTier": c.tier.wire(),
         "LambdaConfig": {},
         "CreationDate": util::epoch_json(pool.created_ms),
         "LastModifiedDate": util::epoch_json(pool.modified_ms),
@@ -139,6 +144,13 @@ fn pool_json(state: &State, pool: &PoolRt, users: i64) -> Value {
         },
         "AdminCreateUserConfig": { "AllowAdminCreateUserOnly": c.allow_admin_create_user_only },
     });
+    // Left out without device tracking: DescribeUserPool answers null for it then.
+    if let Some(d) = &c.device {
+        v["DeviceConfiguration"] = json!({
+            "ChallengeRequiredOnNewDevice": d.challenge_required_on_new_device,
+            "DeviceOnlyRememberedOnUserPrompt": d.device_only_remembered_on_user_prompt,
+        });
+    }
     if !c.alias_attributes.is_empty() {
         v["AliasAttributes"] = json!(c.alias_attributes);
     }
@@ -335,6 +347,9 @@ fn client_json(client: &ClientRt) -> Value {
         "AllowedOAuthFlowsUserPoolClient": c.allowed_oauth_flows_user_pool_client,
         "EnablePropagateAdditionalUserContextData": false,
         "AuthSessionValidity": c.auth_session_validity_minutes.unwrap_or(3),
+        // Cognito answers the setting on every client, `DISABLED` with a grace of 0 when
+        // it was never set.
+        "RefreshTokenRotation": c.refresh_token_rotation.wire(),
     });
     if let (Some(obj), Value::Object(validity)) = (v.as_object_mut(), c.validity_wire()) {
         obj.extend(validity);
@@ -367,6 +382,19 @@ fn client_json(client: &ClientRt) -> Value {
         v["DefaultRedirectURI"] = json!(uri);
     }
     v
+}
+
+/// Choice-based sign-in (`ALLOW_USER_AUTH`) is a feature of the `ESSENTIALS` and `PLUS`
+/// plans: a client of a `LITE` pool may not allow it. The exception is the one Cognito's
+/// model gives CreateUserPoolClient and UpdateUserPoolClient for this; the message is ours.
+fn check_client_tier(pool: &PoolRt, config: &ClientConfig) -> Result<(), ApiError> {
+    if pool.config.tier == crate::config::PoolTier::Lite && config.flows().user_auth {
+        return Err(ApiError::new(
+            ExceptionName::FeatureUnavailableInTier,
+            "ALLOW_USER_AUTH (choice-based sign-in) is not available in the LITE feature plan.",
+        ));
+    }
+    Ok(())
 }
 
 /// ReadAttributes and WriteAttributes must name attributes of the pool's schema.
@@ -427,6 +455,7 @@ pub(crate) async fn update_user_pool_client(
     let config = client.config.updated_from_wire(&p)?;
     config.validate()?;
     check_client_attributes(&pool, &config)?;
+    check_client_tier(&pool, &config)?;
     let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
     let (pid, cid) = (pool.id.clone(), client.id.clone());
     let found = state

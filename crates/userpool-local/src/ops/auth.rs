@@ -2,7 +2,8 @@
 //! AdminRespondToAuthChallenge (one core, [`Entry`] says which): USER_SRP_AUTH /
 //! PASSWORD_VERIFIER, USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH,
 //! NEW_PASSWORD_REQUIRED; lockout after repeated wrong passwords. The MFA challenges that may follow a right password are in
-//! [`super::mfa`].
+//! [`super::mfa`]; choice-based sign-in (USER_AUTH) is in [`super::user_auth`], on the
+//! password and SRP cores here.
 //!
 //! A password attempt is checked in two parts. The crypto (the SRP steps, the verifier
 //! check of USER_PASSWORD_AUTH) runs on the crypto pool against the verifier as read when
@@ -21,11 +22,12 @@ use serde_json::{Value, json};
 
 use rusqlite::Connection;
 
-use super::mfa;
+use super::devices::{self, AtSignIn};
+use super::mfa::{self, MfaStep};
 use super::session::{self, NewSession};
 use super::{
     challenge_answer, challenge_expired, check_secret_hash, crypto, ensure_enabled, find_user,
-    missing_param, names_user,
+    missing_param, names_user, srp_a_of,
 };
 use crate::attributes::{self, WriteKind};
 use crate::config::{Limits, MfaMode};
@@ -38,15 +40,16 @@ use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, User, UserStatus};
 use crate::util;
 
-fn flow_disabled(flow: &str) -> ApiError {
+/// Cognito's answer to a flow the app client does not allow.
+pub(super) fn flow_disabled(flow: &str) -> ApiError {
     ApiError::invalid_parameter(format!("{flow} flow not enabled for this client"))
 }
 
-fn attempts_exceeded() -> ApiError {
+pub(super) fn attempts_exceeded() -> ApiError {
     ApiError::not_authorized("Password attempts exceeded")
 }
 
-fn locked(user: &User) -> bool {
+pub(super) fn locked(user: &User) -> bool {
     user.locked_at(util::now_ms())
 }
 
@@ -241,12 +244,12 @@ async fn initiate(state: &Arc<State>, p: Params<'_>, entry: Entry) -> Result<Val
             password_auth(state, pool, client, &params).await
         }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
-            if !flows.refresh {
-                return Err(flow_disabled("REFRESH_TOKEN"));
-            }
-            refresh(state, pool, client, &params).await
+            super::refresh::initiate_refresh(state, pool, client, &params).await
         }
-        "CUSTOM_AUTH" | "USER_AUTH" => Err(ApiError::invalid_parameter(format!(
+        "USER_AUTH" => {
+            super::user_auth::initiate(state, pool, client, &params, p.str("Session")?).await
+        }
+        "CUSTOM_AUTH" => Err(ApiError::invalid_parameter(format!(
             "The auth flow {flow} is not supported by the local user pool."
         ))),
         other => Err(ApiError::invalid_parameter(format!(
@@ -256,7 +259,7 @@ async fn initiate(state: &Arc<State>, p: Params<'_>, entry: Entry) -> Result<Val
 }
 
 /// Reads a user by what was typed (off the async threads).
-async fn load_user(
+pub(super) async fn load_user(
     state: &State,
     pool: &Arc<PoolRt>,
     name: &str,
@@ -266,22 +269,16 @@ async fn load_user(
     state.store.read(move |c| find_user(c, &pool2, &name)).await
 }
 
-async fn start_srp(
+/// The first SRP step (USER_SRP_AUTH, and USER_AUTH's PASSWORD_SRP): `USERNAME`, `SRP_A`
+/// and `SECRET_HASH` from `params`; answers PASSWORD_VERIFIER.
+pub(super) async fn start_srp(
     state: &Arc<State>,
     pool: Arc<PoolRt>,
     client: Arc<ClientRt>,
     params: &[(String, String)],
 ) -> Result<Value, ApiError> {
     let username = lookup(params, "USERNAME").ok_or_else(|| missing_param("USERNAME"))?;
-    let srp_a = lookup(params, "SRP_A").ok_or_else(|| missing_param("SRP_A"))?;
-    if srp_a.is_empty()
-        || srp_a.len() > userpool_srp::MAX_HEX_DIGITS
-        || !srp_a.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return Err(ApiError::invalid_parameter(
-            "SRP_A must be a hexadecimal number.",
-        ));
-    }
+    let srp_a = srp_a_of(params)?;
     let secret_hash = lookup(params, "SECRET_HASH");
     let user = load_user(state, &pool, username).await?;
     let Some(user) = user else {
@@ -311,6 +308,7 @@ async fn start_srp(
         username: user.username.clone(),
         srp_a: srp_a.to_owned(),
         step,
+        device_key: lookup(params, "DEVICE_KEY").map(str::to_owned),
         expires: util::instant_after(state.limits.srp_attempt_validity),
     })?;
     Ok(json!({
@@ -349,7 +347,9 @@ async fn fake_srp_challenge(
     }))
 }
 
-async fn password_auth(
+/// A password sign-in (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, and USER_AUTH's
+/// PASSWORD): `USERNAME`, `PASSWORD` and `SECRET_HASH` from `params`.
+pub(super) async fn password_auth(
     state: &Arc<State>,
     pool: Arc<PoolRt>,
     client: Arc<ClientRt>,
@@ -378,20 +378,25 @@ async fn password_auth(
     let seen_gen = user.cred_gen;
     #[cfg(test)]
     tests::pause_after_check(&user.sub).await;
-    finish_sign_in(state, pool, client, user, seen_gen, right).await
+    let device = devices::at_sign_in(state, &pool, &user, lookup(params, "DEVICE_KEY")).await?;
+    finish_sign_in_on(state, pool, client, user, seen_gen, right, device).await
 }
 
 /// Decides a checked password attempt ([`settle_attempt`]) and answers: tokens (the
 /// session inserted in the deciding transaction), a challenge, or a refusal. `read` is the
-/// user as read when the attempt started.
-async fn finish_sign_in(
+/// user as read when the attempt started. `device` is what the sign-in's `DEVICE_KEY`
+/// names: a confirmed device of the user is asked DEVICE_SRP_AUTH instead of tokens or
+/// MFA, an unknown one is refused once the password is right ([`devices`]).
+async fn finish_sign_in_on(
     state: &Arc<State>,
     pool: Arc<PoolRt>,
     client: Arc<ClientRt>,
     read: User,
     seen_gen: i64,
     right: bool,
+    device: AtSignIn,
 ) -> Result<Value, ApiError> {
+    let untracked = device == AtSignIn::Untracked;
     let new = if right {
         Some(session::new_session(&client, &read)?)
     } else {
@@ -408,8 +413,14 @@ async fn finish_sign_in(
                 Err(refusal) => return Ok(Err(refusal)),
             };
         // Decided on the MFA settings as they are in this transaction: a second factor
-        // means no session yet.
-        let step = mfa::decide_in(c, &mfa_config, &user)?;
+        // (or the device challenge) means no session yet.
+        let step = match &device {
+            AtSignIn::Confirmed(key) if user.status == UserStatus::Confirmed => {
+                Some(MfaStep::Device(key.clone()))
+            }
+            AtSignIn::Unknown => return Ok(Err(devices::device_not_found())),
+            _ => mfa::decide_in(c, &mfa_config, &user)?,
+        };
         let mut issued = false;
         if user.status == UserStatus::Confirmed
             && step.is_none()
@@ -430,28 +441,30 @@ async fn finish_sign_in(
     // A confirmed user with the right password almost always gets the session (unless the
     // pool has MFA): sign its tokens while the decision is written, and throw them away if
     // it is a refusal.
-    let (decided, early) =
-        if read.status == UserStatus::Confirmed && pool.config.mfa.mode == MfaMode::Off {
-            let sign = session::authentication_result(
-                state,
-                &pool,
-                &client,
-                &read,
-                &new.row,
-                Some(&new.refresh_token),
-            );
-            let (decided, signed) = tokio::join!(decide, sign);
-            (decided, Some(signed))
-        } else {
-            (decide.await, None)
-        };
+    let (decided, early) = if untracked
+        && read.status == UserStatus::Confirmed
+        && pool.config.mfa.mode == MfaMode::Off
+    {
+        let sign = session::authentication_result(
+            state,
+            &pool,
+            &client,
+            &read,
+            &new.row,
+            Some(&new.refresh_token),
+        );
+        let (decided, signed) = tokio::join!(decide, sign);
+        (decided, Some(signed))
+    } else {
+        (decide.await, None)
+    };
     let (user, issued, step) = decided?;
     if let Some(step) = step {
         return mfa::open_step(state, &pool, &client, &user, step);
     }
     if issued {
-        return match early {
-            Some(signed) => signed,
+        let signed = match early {
+            Some(signed) => signed?,
             None => {
                 session::authentication_result(
                     state,
@@ -461,9 +474,10 @@ async fn finish_sign_in(
                     &new.row,
                     Some(&new.refresh_token),
                 )
-                .await
+                .await?
             }
         };
+        return devices::with_new_device(state, &pool, &user, &new.row, None, signed).await;
     }
     match user.status {
         UserStatus::Unconfirmed => Err(ApiError::new(
@@ -524,45 +538,6 @@ fn new_password_challenge(
     }))
 }
 
-async fn refresh(
-    state: &Arc<State>,
-    pool: Arc<PoolRt>,
-    client: Arc<ClientRt>,
-    params: &[(String, String)],
-) -> Result<Value, ApiError> {
-    let token = lookup(params, "REFRESH_TOKEN").ok_or_else(|| missing_param("REFRESH_TOKEN"))?;
-    let hash = util::sha256(token.as_bytes());
-    let pool_id = pool.id.clone();
-    let (session, user) = state
-        .store
-        .read(move |c| {
-            let Some(s) = store::session_by_refresh(c, &hash)? else {
-                return Ok((None, None));
-            };
-            let u = store::user_by_sub(c, &pool_id, &s.sub)?;
-            Ok((Some(s), u))
-        })
-        .await?;
-    let Some(session) = session.filter(|s| s.client_id == client.id) else {
-        return Err(ApiError::not_authorized("Invalid Refresh Token"));
-    };
-    let Some(user) = user else {
-        return Err(ApiError::not_authorized("Refresh Token has been revoked"));
-    };
-    let typed = lookup(params, "USERNAME").filter(|n| names_user(&pool, &user, n));
-    let mut names = vec![user.username.as_str(), user.sub.as_str()];
-    names.extend(typed);
-    check_secret_hash(&client, lookup(params, "SECRET_HASH"), &names)?;
-    if session.revoked {
-        return Err(ApiError::not_authorized("Refresh Token has been revoked"));
-    }
-    if session.expires_ms <= util::now_ms() {
-        return Err(ApiError::not_authorized("Refresh Token has expired"));
-    }
-    ensure_enabled(&user)?;
-    session::authentication_result(state, &pool, &client, &user, &session, None).await
-}
-
 /// RespondToAuthChallenge.
 pub(crate) async fn respond_to_auth_challenge(
     state: &Arc<State>,
@@ -593,9 +568,23 @@ async fn respond(state: &Arc<State>, p: Params<'_>, entry: Entry) -> Result<Valu
             let session = p.str("Session")?.ok_or_else(|| missing_param("Session"))?;
             new_password(state, pool, client, session, &responses).await
         }
-        "SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
+        // EMAIL_OTP is a second factor after a password or a first factor of USER_AUTH
+        // (the session records which); one code check answers both, SMS_OTP is the latter.
+        "SMS_MFA" | "SOFTWARE_TOKEN_MFA" | "EMAIL_OTP" | "SMS_OTP" | "SELECT_MFA_TYPE"
+        | "MFA_SETUP" => {
             let session = p.str("Session")?.ok_or_else(|| missing_param("Session"))?;
             mfa::respond(state, pool, client, challenge, session, &responses).await
+        }
+        "DEVICE_SRP_AUTH" => {
+            devices::device_srp_auth(state, pool, client, p.str("Session")?, &responses).await
+        }
+        "DEVICE_PASSWORD_VERIFIER" => {
+            devices::device_password_verifier(state, pool, client, p.str("Session")?, &responses)
+                .await
+        }
+        "SELECT_CHALLENGE" | "PASSWORD" | "PASSWORD_SRP" | "WEB_AUTHN" => {
+            let session = p.str("Session")?.ok_or_else(|| missing_param("Session"))?;
+            super::user_auth::respond(state, pool, client, challenge, session, &responses).await
         }
         other => Err(ApiError::invalid_parameter(format!(
             "The challenge {other} is not supported by the local user pool."
@@ -644,6 +633,11 @@ async fn password_verifier(
     }
     // The generation the step's verifier was read under, at InitiateAuth.
     let seen_gen = attempt.step.generation();
+    // The device the sign-in names: the answer's DEVICE_KEY, else InitiateAuth's (the
+    // reference client sends it in both; the later word wins if they differ).
+    let device_key = lookup(r, "DEVICE_KEY")
+        .map(str::to_owned)
+        .or_else(|| attempt.device_key.clone());
     let pool_id = pool.id.clone();
     let (timestamp, signature) = (timestamp.to_owned(), signature.to_owned());
     let right = crypto::run(move || {
@@ -656,7 +650,8 @@ async fn password_verifier(
         attempt.step.verify(&pool_id, &attempt.username, &proof)
     })
     .await?;
-    finish_sign_in(state, pool, client, user, seen_gen, right).await
+    let device = devices::at_sign_in(state, &pool, &user, device_key.as_deref()).await?;
+    finish_sign_in_on(state, pool, client, user, seen_gen, right, device).await
 }
 
 async fn new_password(
@@ -744,13 +739,22 @@ async fn new_password(
     if let Some(step) = step {
         return mfa::open_step(state, &pool, &client, &user, step);
     }
-    session::authentication_result(
+    let signed = session::authentication_result(
         state,
         &pool,
         &client,
         &user,
         &new.row,
         Some(&new.refresh_token),
+    )
+    .await?;
+    devices::with_new_device(
+        state,
+        &pool,
+        &user,
+        &new.row,
+        lookup(r, "DEVICE_KEY"),
+        signed,
     )
     .await
 }

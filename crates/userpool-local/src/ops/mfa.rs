@@ -25,7 +25,7 @@ use crate::config::{MfaConfig, MfaMode};
 use crate::error::{ApiError, ExceptionName};
 use crate::outbox::{Delivery, Medium, Purpose};
 use crate::protocol::{Params, lookup};
-use crate::srp_state::{PendingChallenge, SentCode};
+use crate::srp_state::{ChallengePurpose, PendingChallenge, SentCode};
 use crate::state::{ClientRt, PoolRt, State};
 use crate::store::{self, FACTORS, User, UserMfa, UserStatus};
 use crate::util;
@@ -435,6 +435,9 @@ pub(crate) enum MfaStep {
     Select(Vec<&'static str>),
     /// MFA is required and the user has no factor: MFA_SETUP.
     Setup(Vec<&'static str>),
+    /// The sign-in named this confirmed device: DEVICE_SRP_AUTH comes first, MFA (if any)
+    /// after it ([`super::devices`]).
+    Device(String),
 }
 
 /// Whether a user has what a factor needs: a verified authenticator, a phone number, an
@@ -508,14 +511,39 @@ pub(crate) fn open_step(
     user: &User,
     step: MfaStep,
 ) -> Result<Value, ApiError> {
+    open_step_as(
+        state,
+        pool,
+        client,
+        user,
+        step,
+        ChallengePurpose::AfterPassword,
+    )
+}
+
+/// [`open_step`] for a session of `purpose`: USER_AUTH opens its one-time-password first
+/// factors (`EMAIL_OTP`, `SMS_OTP`) here too, so that their codes are made, sent, expired
+/// and counted exactly as the MFA codes are.
+pub(crate) fn open_step_as(
+    state: &State,
+    pool: &PoolRt,
+    client: &ClientRt,
+    user: &User,
+    step: MfaStep,
+    purpose: ChallengePurpose,
+) -> Result<Value, ApiError> {
+    if let MfaStep::Device(device_key) = &step {
+        return super::devices::open_device_challenge(state, pool, client, user, device_key);
+    }
     let mut pending = PendingChallenge::new(&pool.id, &client.id, &user.sub, "", user.cred_gen);
+    pending.purpose = purpose;
     let mut params = json!({ "USER_ID_FOR_SRP": user.username });
     let mut delivery = None;
     match step {
         MfaStep::Code(factor) => {
             pending.challenge = factor;
             if factor != "SOFTWARE_TOKEN_MFA" {
-                let (attribute, template) = if factor == "SMS_MFA" {
+                let (attribute, template) = if factor == "SMS_MFA" || factor == "SMS_OTP" {
                     ("phone_number", pool.config.mfa.sms_message.as_deref())
                 } else {
                     ("email", pool.config.mfa.email_message.as_deref())
@@ -551,6 +579,8 @@ pub(crate) fn open_step(
             pending.challenge = "MFA_SETUP";
             params["MFAS_CAN_SETUP"] = json!(factors_json(&can)?);
         }
+        // Answered above.
+        MfaStep::Device(_) => return Err(ApiError::internal("a device step reached MFA")),
     }
     let name = pending.challenge;
     let session = state
@@ -571,13 +601,17 @@ pub(crate) fn open_step(
 fn code_member(challenge: &str) -> &'static str {
     match challenge {
         "SMS_MFA" => "SMS_MFA_CODE",
+        "SMS_OTP" => "SMS_OTP_CODE",
         "EMAIL_OTP" => "EMAIL_OTP_CODE",
         _ => "SOFTWARE_TOKEN_MFA_CODE",
     }
 }
 
 /// RespondToAuthChallenge for SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SELECT_MFA_TYPE and
-/// MFA_SETUP.
+/// MFA_SETUP, and for the one-time-password first factors of USER_AUTH (EMAIL_OTP,
+/// SMS_OTP): a right code ends the sign-in whichever the session's purpose, as after a
+/// second factor nothing else is asked, and after a passwordless first factor no MFA is
+/// (docs/local-pool.md, "Choice-based sign-in").
 pub(crate) async fn respond(
     state: &Arc<State>,
     pool: Arc<PoolRt>,
@@ -696,7 +730,7 @@ pub(crate) async fn respond(
         }
     };
     state.pending.close_challenge(session);
-    session::authentication_result(
+    let signed = session::authentication_result(
         state,
         &pool,
         &client,
@@ -704,7 +738,11 @@ pub(crate) async fn respond(
         &new.row,
         Some(&new.refresh_token),
     )
-    .await
+    .await?;
+    // The answer names the device the sign-in came from, if any (the reference client
+    // sends DEVICE_KEY with its MFA answers): no new device for it.
+    let device_key = lookup(r, "DEVICE_KEY");
+    super::devices::with_new_device(state, &pool, &user, &new.row, device_key, signed).await
 }
 
 #[cfg(test)]

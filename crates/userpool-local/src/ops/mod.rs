@@ -10,11 +10,14 @@ pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod codes;
 pub(crate) mod crypto;
+pub(crate) mod devices;
 pub(crate) mod groups;
 pub(crate) mod mfa;
+pub(crate) mod refresh;
 pub(crate) mod session;
 pub(crate) mod signup;
 pub(crate) mod user;
+pub(crate) mod user_auth;
 
 use std::sync::Arc;
 
@@ -46,6 +49,7 @@ pub(crate) async fn call(
         "ResendConfirmationCode" => signup::resend_confirmation_code(state, p).await,
         "InitiateAuth" => auth::initiate_auth(state, p).await,
         "RespondToAuthChallenge" => auth::respond_to_auth_challenge(state, p).await,
+        "GetTokensFromRefreshToken" => refresh::get_tokens_from_refresh_token(state, p).await,
         "ChangePassword" => user::change_password(state, p).await,
         "ForgotPassword" => user::forgot_password(state, p).await,
         "ConfirmForgotPassword" => user::confirm_forgot_password(state, p).await,
@@ -62,6 +66,12 @@ pub(crate) async fn call(
         "AssociateSoftwareToken" => mfa::associate_software_token(state, p).await,
         "VerifySoftwareToken" => mfa::verify_software_token(state, p).await,
         "SetUserMFAPreference" => mfa::set_user_mfa_preference(state, p).await,
+        "ConfirmDevice" => devices::confirm_device(state, p).await,
+        "GetDevice" => devices::get_device(state, p, false).await,
+        "ListDevices" => devices::list_devices(state, p, false).await,
+        "ForgetDevice" => devices::forget_device(state, p, false).await,
+        "UpdateDeviceStatus" => devices::update_device_status(state, p, false).await,
+        "GetUserAuthFactors" => user_auth::get_user_auth_factors(state, p).await,
         // Admin (SigV4-signed; any credentials are accepted) operations.
         "CreateUserPool" => admin::create_user_pool(state, p, scope_region).await,
         "DescribeUserPool" => admin::describe_user_pool(state, p).await,
@@ -89,6 +99,11 @@ pub(crate) async fn call(
         "SetUserPoolMfaConfig" => mfa::set_user_pool_mfa_config(state, p).await,
         "GetUserPoolMfaConfig" => mfa::get_user_pool_mfa_config(state, p).await,
         "AdminSetUserMFAPreference" => mfa::admin_set_user_mfa_preference(state, p).await,
+        "AdminGetDevice" => devices::get_device(state, p, true).await,
+        "AdminListDevices" => devices::list_devices(state, p, true).await,
+        "AdminForgetDevice" => devices::forget_device(state, p, true).await,
+        "AdminUpdateDeviceStatus" => devices::update_device_status(state, p, true).await,
+        "AdminGetUserAuthFactors" => user_auth::admin_get_user_auth_factors(state, p).await,
         "CreateGroup" => groups::create_group(state, p).await,
         "GetGroup" => groups::get_group(state, p).await,
         "UpdateGroup" => groups::update_group(state, p).await,
@@ -199,6 +214,41 @@ pub(crate) fn apply_aliases(
         }
     }
     store::set_aliases(c, &pool.id, &user.sub, &entries)
+}
+
+/// Checks the `ClientSecret` of an operation that takes the secret itself (RevokeToken,
+/// GetTokensFromRefreshToken), not a SECRET_HASH.
+pub(crate) fn check_client_secret(client: &ClientRt, given: Option<&str>) -> Result<(), ApiError> {
+    let Some(secret) = client.secret.as_deref() else {
+        return Ok(());
+    };
+    match given {
+        None => Err(ApiError::not_authorized(format!(
+            "Client {} is configured with secret but ClientSecret was not received",
+            client.id
+        ))),
+        Some(given) if !util::ct_eq(secret, given) => Err(ApiError::not_authorized(format!(
+            "Unable to verify the client secret of client {}",
+            client.id
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The `SRP_A` of a request (USER_SRP_AUTH, PASSWORD_SRP, DEVICE_SRP_AUTH): present, and
+/// a hexadecimal number of at most [`userpool_srp::MAX_HEX_DIGITS`] digits, so that
+/// nothing larger reaches the big-number code.
+pub(crate) fn srp_a_of(params: &[(String, String)]) -> Result<&str, ApiError> {
+    let srp_a = lookup(params, "SRP_A").ok_or_else(|| missing_param("SRP_A"))?;
+    if srp_a.is_empty()
+        || srp_a.len() > userpool_srp::MAX_HEX_DIGITS
+        || !srp_a.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(ApiError::invalid_parameter(
+            "SRP_A must be a hexadecimal number.",
+        ));
+    }
+    Ok(srp_a)
 }
 
 /// Checks SECRET_HASH for clients with a secret. `names` are the usernames the hash may

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ExceptionName};
 use crate::outbox::{Delivery, Purpose};
 use crate::password;
 use crate::protocol::{Params, delivery_json};
+use crate::srp_state::{ChallengePurpose, PendingChallenge};
 use crate::state::{PoolRt, State};
 use crate::store::{self, User, UserStatus};
 use crate::util;
@@ -162,6 +163,18 @@ pub(crate) async fn sign_up(state: &Arc<State>, p: Params<'_>) -> Result<Value, 
         state.outbox.record(&pool.id, &user.username, &user.sub, &d);
         out["CodeDeliveryDetails"] = delivery_json(&d);
     }
+    // For the client to hand to ConfirmSignUp on its way to the sign-in after sign-up. It
+    // proves nothing by itself and lives as long as the sign-up code.
+    if client.config.flows().user_auth {
+        let mut pending =
+            PendingChallenge::new(&pool.id, &client.id, &user.sub, "SIGN_UP", user.cred_gen);
+        pending.purpose = ChallengePurpose::SignUp;
+        out["Session"] = json!(
+            state
+                .pending
+                .open_challenge(pending, state.limits.signup_code_validity)?
+        );
+    }
     Ok(out)
 }
 
@@ -172,12 +185,15 @@ pub(crate) async fn confirm_sign_up(state: &Arc<State>, p: Params<'_>) -> Result
     let code = p.req_str("ConfirmationCode")?.to_owned();
     let force = p.bool("ForceAliasCreation")?.unwrap_or(false);
     let secret_hash = p.str("SecretHash")?.map(str::to_owned);
+    let sign_up_session = p.str("Session")?;
     let (client, pool) = state.client_and_pool(client_id).await?;
     let limits = state.limits.clone();
     let pool2 = pool.clone();
-    state
+    let client2 = client.clone();
+    let user = state
         .store
         .write_keep(move |c| {
+            let client = client2;
             let Some(mut user) = find_user(c, &pool2, &typed)? else {
                 check_secret_hash(&client, secret_hash.as_deref(), &[&typed])?;
                 return Err(user_client_not_found());
@@ -205,9 +221,23 @@ pub(crate) async fn confirm_sign_up(state: &Arc<State>, p: Params<'_>) -> Result
             user.modified_ms = util::now_ms();
             store::update_user(c, &user)?;
             apply_aliases(c, &pool2, &user, force)?;
-            Ok(Ok(json!({})))
+            Ok(Ok(user))
         })
-        .await
+        .await?;
+    // The request's `Session` (SignUp's) is optional: a confirmation never fails for a
+    // session that expired while the user looked for the code. Given, it is spent.
+    if let Some(s) = sign_up_session
+        && state.pending.challenge(s).is_some_and(|p| {
+            p.purpose == ChallengePurpose::SignUp && p.sub == user.sub && p.client_id == client.id
+        })
+    {
+        state.pending.close_challenge(s);
+    }
+    if !client.config.flows().user_auth {
+        return Ok(json!({}));
+    }
+    let session = super::user_auth::open_sign_in_after_sign_up(state, &client, &user)?;
+    Ok(json!({ "Session": session }))
 }
 
 /// ResendConfirmationCode.

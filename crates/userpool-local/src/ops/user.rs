@@ -12,8 +12,8 @@ use super::auth::{Checked, settle_attempt};
 use super::session::{Authed, authenticate};
 use super::signup::record;
 use super::{
-    apply_aliases, check_secret_hash, codes, crypto, find_user, readable_attributes,
-    user_client_not_found,
+    apply_aliases, check_client_secret, check_secret_hash, codes, crypto, find_user,
+    readable_attributes, user_client_not_found,
 };
 use crate::attributes::{self, WriteKind};
 use crate::config::Limits;
@@ -495,23 +495,7 @@ pub(crate) async fn revoke_token(state: &Arc<State>, p: Params<'_>) -> Result<Va
     let client_id = p.req_str("ClientId")?;
     let client_secret = p.str("ClientSecret")?;
     let client = state.client(client_id).await?;
-    if let Some(secret) = &client.secret {
-        match client_secret {
-            None => {
-                return Err(ApiError::not_authorized(format!(
-                    "Client {} is configured with secret but ClientSecret was not received",
-                    client.id
-                )));
-            }
-            Some(given) if !util::ct_eq(secret, given) => {
-                return Err(ApiError::not_authorized(format!(
-                    "Unable to verify the client secret of client {}",
-                    client.id
-                )));
-            }
-            Some(_) => {}
-        }
-    }
+    check_client_secret(&client, client_secret)?;
     if tokens::peek_claims(token).is_some() {
         return Err(ApiError::new(
             ExceptionName::UnsupportedTokenType,

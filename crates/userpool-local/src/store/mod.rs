@@ -10,8 +10,8 @@
 //! connection.
 //!
 //! This module holds the schema and the connections; the queries live in one submodule per
-//! table (`pools` with `clients`, `users`, `aliases`, `codes`, `sessions`, `groups` with
-//! `group_members`) and are
+//! table (`pools` with `pool_keys` and `clients`, `users`, `aliases`, `codes`, `sessions` with
+//! `rotated_refresh`, `groups` with `group_members`) and are
 //! re-exported here, so callers write `store::user_by_sub`.
 
 use std::path::Path;
@@ -29,6 +29,15 @@ CREATE TABLE IF NOT EXISTS pools (
     key_der BLOB NOT NULL,
     created_ms INTEGER NOT NULL,
     modified_ms INTEGER NOT NULL
+);
+-- A pool's earlier signing keys, still published in its JWKS after a rotation (the key
+-- new tokens are signed with is `pools.key_der`) until they are retired.
+CREATE TABLE IF NOT EXISTS pool_keys (
+    pool_id TEXT NOT NULL,
+    kid TEXT NOT NULL,
+    key_der BLOB NOT NULL,
+    added_ms INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, kid)
 );
 CREATE TABLE IF NOT EXISTS clients (
     id TEXT PRIMARY KEY,
@@ -123,6 +132,43 @@ CREATE TABLE IF NOT EXISTS user_mfa (
     preferred TEXT,
     PRIMARY KEY (pool_id, sub)
 );
+CREATE TABLE IF NOT EXISTS rotated_refresh (
+    refresh_hash BLOB PRIMARY KEY,
+    origin_jti TEXT NOT NULL,
+    grace_until_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rotated_refresh_session ON rotated_refresh (origin_jti);
+CREATE TABLE IF NOT EXISTS devices (
+    pool_id TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    device_key TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    name TEXT,
+    salt BLOB,
+    verifier BLOB,
+    remembered INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL,
+    last_auth_ms INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, device_key)
+);
+CREATE INDEX IF NOT EXISTS devices_user ON devices (pool_id, sub, device_key);
+CREATE TABLE IF NOT EXISTS device_sessions (
+    origin_jti TEXT PRIMARY KEY,
+    pool_id TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    device_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS device_sessions_device ON device_sessions (pool_id, sub, device_key);
+-- A user's devices go with the user's row, whichever operation deletes it.
+CREATE TRIGGER IF NOT EXISTS users_delete_devices AFTER DELETE ON users BEGIN
+    DELETE FROM devices WHERE pool_id = OLD.pool_id AND sub = OLD.sub;
+    DELETE FROM device_sessions WHERE pool_id = OLD.pool_id AND sub = OLD.sub;
+END;
+-- A pruned session needs no device link.
+CREATE TRIGGER IF NOT EXISTS sessions_delete_device_link AFTER DELETE ON sessions BEGIN
+    DELETE FROM device_sessions WHERE origin_jti = OLD.origin_jti;
+END;
 "#;
 
 const READERS: usize = 3;
@@ -147,7 +193,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// Brings a database made by an older version up to the current schema. Tables added
-/// since (`groups`, `group_members`, `user_mfa`) need nothing here: [`SCHEMA`] creates whatever is
+/// since (`pool_keys`, `groups`, `group_members`, `user_mfa`, `rotated_refresh`, `devices`, `device_sessions`) need nothing here: [`SCHEMA`] creates whatever is
 /// missing on every open; this handles columns added to existing tables.
 fn migrate(c: &Connection) -> rusqlite::Result<()> {
     let has_cred_gen: bool = c.query_row(
@@ -318,6 +364,7 @@ fn join_err(e: tokio::task::JoinError) -> ApiError {
 // One module per table; callers use `store::name` as before.
 mod aliases;
 mod codes;
+mod devices;
 mod groups;
 mod mfa;
 mod pools;
@@ -326,6 +373,7 @@ mod users;
 
 pub(crate) use aliases::*;
 pub(crate) use codes::*;
+pub(crate) use devices::*;
 pub(crate) use groups::*;
 pub(crate) use mfa::*;
 pub(crate) use pools::*;
@@ -388,6 +436,80 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn an_older_database_gains_the_rotated_refresh_tokens() {
+        let c = Connection::open_in_memory().unwrap();
+        let before_rotation = SCHEMA
+            .split_once("CREATE TABLE IF NOT EXISTS rotated_refresh")
+            .unwrap()
+            .0;
+        c.execute_batch(before_rotation).unwrap();
+        let session = SessionRow {
+            origin_jti: "jti".into(),
+            pool_id: "p".into(),
+            sub: "s".into(),
+            client_id: "c".into(),
+            event_id: "e".into(),
+            auth_time: 0,
+            expires_ms: 10_000,
+            revoked: false,
+        };
+        insert_session(&c, &session, b"old").unwrap();
+        assert!(c.prepare("SELECT 1 FROM rotated_refresh").is_err());
+        // What `Store::open` runs on an existing file.
+        c.execute_batch(SCHEMA).unwrap();
+        migrate(&c).unwrap();
+        // The session made before is refreshed and rotated like a new one.
+        assert!(matches!(
+            refresh_holder(&c, b"old").unwrap(),
+            Some(RefreshHolder::Current(_))
+        ));
+        rotate_refresh(&c, "jti", b"new", 5_000).unwrap();
+        assert!(matches!(
+            refresh_holder(&c, b"new").unwrap(),
+            Some(RefreshHolder::Current(_))
+        ));
+        assert!(matches!(
+            refresh_holder(&c, b"old").unwrap(),
+            Some(RefreshHolder::Rotated {
+                grace_until_ms: 5_000,
+                ..
+            })
+        ));
+        // Both tokens name the session (RevokeToken with either ends it).
+        assert_eq!(
+            session_by_refresh(&c, b"old").unwrap().unwrap().origin_jti,
+            "jti"
+        );
+        assert_eq!(
+            session_by_refresh(&c, b"new").unwrap().unwrap().origin_jti,
+            "jti"
+        );
+        // A later rotation keeps the first replaced token's deadline.
+        rotate_refresh(&c, "jti", b"newest", 9_000).unwrap();
+        assert!(matches!(
+            refresh_holder(&c, b"old").unwrap(),
+            Some(RefreshHolder::Rotated {
+                grace_until_ms: 5_000,
+                ..
+            })
+        ));
+        assert!(matches!(
+            refresh_holder(&c, b"new").unwrap(),
+            Some(RefreshHolder::Rotated {
+                grace_until_ms: 9_000,
+                ..
+            })
+        ));
+        // Pruning the session forgets its replaced tokens.
+        prune_sessions(&c, 10_000 + 86_400_001).unwrap();
+        assert!(refresh_holder(&c, b"old").unwrap().is_none());
+        let left: i64 = c
+            .query_row("SELECT COUNT(*) FROM rotated_refresh", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The `pools` and `clients` tables: each pool's configuration and signing key, and its
-//! app clients.
+//! The `pools`, `pool_keys` and `clients` tables: each pool's configuration and signing
+//! key, its earlier keys still published after a rotation, and its app clients.
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
@@ -64,6 +64,7 @@ pub(crate) fn delete_pool(c: &Connection, id: &str) -> Result<bool, ApiError> {
         .execute("DELETE FROM pools WHERE id = ?1", params![id])
         .map_err(db_err)?;
     for table in [
+        "pool_keys",
         "clients",
         "users",
         "aliases",
@@ -93,6 +94,69 @@ pub(crate) fn update_pool_config(
         .execute(
             "UPDATE pools SET config = ?2, modified_ms = ?3 WHERE id = ?1",
             params![id, config, modified_ms],
+        )
+        .map_err(db_err)?;
+    Ok(n > 0)
+}
+
+/// `(kid, key as PKCS#8 DER)` of the pool's earlier keys that are still published,
+/// newest first.
+pub(crate) fn previous_keys(
+    c: &Connection,
+    pool_id: &str,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT kid, key_der FROM pool_keys WHERE pool_id = ?1 ORDER BY added_ms DESC, rowid DESC",
+        )
+        .map_err(db_err)?;
+    let rows = st
+        .query_map(params![pool_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+}
+
+/// The key new tokens of the pool are signed with (PKCS#8 DER); `None` if the pool is gone.
+pub(crate) fn active_key(c: &Connection, pool_id: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    c.prepare_cached("SELECT key_der FROM pools WHERE id = ?1")
+        .map_err(db_err)?
+        .query_row(params![pool_id], |r| r.get(0))
+        .optional()
+        .map_err(db_err)
+}
+
+/// Makes `new_der` the pool's signing key and keeps the one it replaces (`old_kid`,
+/// `old_der`) published. Run in the transaction that read `old_der` with [`active_key`].
+pub(crate) fn rotate_key(
+    c: &Connection,
+    pool_id: &str,
+    (old_kid, old_der): (&str, &[u8]),
+    new_der: &[u8],
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    c.execute(
+        "INSERT OR REPLACE INTO pool_keys (pool_id, kid, key_der, added_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![pool_id, old_kid, old_der, now_ms],
+    )
+    .map_err(db_err)?;
+    c.execute(
+        "UPDATE pools SET key_der = ?2, modified_ms = ?3 WHERE id = ?1",
+        params![pool_id, new_der, now_ms],
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Stops publishing an earlier key of the pool; false if it was not one.
+pub(crate) fn delete_previous_key(
+    c: &Connection,
+    pool_id: &str,
+    kid: &str,
+) -> Result<bool, ApiError> {
+    let n = c
+        .execute(
+            "DELETE FROM pool_keys WHERE pool_id = ?1 AND kid = ?2",
+            params![pool_id, kid],
         )
         .map_err(db_err)?;
     Ok(n > 0)

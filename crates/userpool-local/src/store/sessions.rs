@@ -1,5 +1,7 @@
 //! The `sessions` table: one row per sign-in, the refresh token and every access token
-//! issued with it.
+//! issued with it; and `rotated_refresh`: the refresh tokens that rotation replaced, each
+//! naming its session, kept until the session is pruned so that a reused one can be told
+//! from a token that never existed.
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
@@ -58,17 +60,94 @@ fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
 const SESSION_COLUMNS: &str =
     "origin_jti, pool_id, sub, client_id, event_id, auth_time, expires_ms, revoked";
 
+/// The session a refresh token was issued for, whether it is the session's current token
+/// or one that rotation replaced (RevokeToken with a replaced token still ends its
+/// session).
 pub(crate) fn session_by_refresh(
     c: &Connection,
     hash: &[u8],
 ) -> Result<Option<SessionRow>, ApiError> {
-    c.prepare_cached(&format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = ?1"
-    ))
+    Ok(refresh_holder(c, hash)?.map(|h| match h {
+        RefreshHolder::Current(s) => s,
+        RefreshHolder::Rotated { session, .. } => session,
+    }))
+}
+
+/// Where a refresh token stands.
+#[derive(Debug, Clone)]
+pub(crate) enum RefreshHolder {
+    /// The current refresh token of this session.
+    Current(SessionRow),
+    /// A token of this session that rotation replaced; it is accepted again only before
+    /// `grace_until_ms`.
+    Rotated {
+        session: SessionRow,
+        grace_until_ms: i64,
+    },
+}
+
+/// Finds a refresh token, current or replaced. A replaced token whose session is gone
+/// (deleted user or client, not yet pruned) is not found.
+pub(crate) fn refresh_holder(
+    c: &Connection,
+    hash: &[u8],
+) -> Result<Option<RefreshHolder>, ApiError> {
+    let current = c
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = ?1"
+        ))
+        .map_err(db_err)?
+        .query_row(params![hash], session_from_row)
+        .optional()
+        .map_err(db_err)?;
+    if let Some(s) = current {
+        return Ok(Some(RefreshHolder::Current(s)));
+    }
+    let rotated: Option<(String, i64)> = c
+        .prepare_cached(
+            "SELECT origin_jti, grace_until_ms FROM rotated_refresh WHERE refresh_hash = ?1",
+        )
+        .map_err(db_err)?
+        .query_row(params![hash], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(db_err)?;
+    let Some((jti, grace_until_ms)) = rotated else {
+        return Ok(None);
+    };
+    Ok(
+        session_by_jti(c, &jti)?.map(|session| RefreshHolder::Rotated {
+            session,
+            grace_until_ms,
+        }),
+    )
+}
+
+/// Rotation: the session's current refresh token is replaced by `new_hash`, and is kept
+/// as a replaced token accepted until `grace_until_ms`. A token replaced earlier keeps the
+/// deadline it got then.
+pub(crate) fn rotate_refresh(
+    c: &Connection,
+    jti: &str,
+    new_hash: &[u8],
+    grace_until_ms: i64,
+) -> Result<(), ApiError> {
+    c.prepare_cached(
+        "INSERT INTO rotated_refresh (refresh_hash, origin_jti, grace_until_ms) SELECT refresh_hash, origin_jti, ?2 FROM sessions WHERE origin_jti = ?1",
+    )
     .map_err(db_err)?
-    .query_row(params![hash], session_from_row)
-    .optional()
-    .map_err(db_err)
+    .execute(params![jti, grace_until_ms])
+    .map_err(db_err)?;
+    let changed = c
+        .prepare_cached("UPDATE sessions SET refresh_hash = ?2 WHERE origin_jti = ?1")
+        .map_err(db_err)?
+        .execute(params![jti, new_hash])
+        .map_err(db_err)?;
+    if changed != 1 {
+        return Err(ApiError::internal(
+            "rotated the refresh token of no session",
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn session_by_jti(c: &Connection, jti: &str) -> Result<Option<SessionRow>, ApiError> {
@@ -115,10 +194,19 @@ pub(crate) fn bump_credentials(c: &Connection, pool_id: &str, sub: &str) -> Resu
 
 /// Forgets sessions whose refresh token expired more than a day ago (every access token
 /// issued with them has expired too).
+/// The replaced refresh tokens of sessions that are gone (pruned here, or deleted with
+/// their user, client or pool) are forgotten too.
 pub(crate) fn prune_sessions(c: &Connection, now_ms: i64) -> Result<usize, ApiError> {
+    let sessions = c
+        .execute(
+            "DELETE FROM sessions WHERE expires_ms < ?1",
+            params![now_ms - 86_400_000],
+        )
+        .map_err(db_err)?;
     c.execute(
-        "DELETE FROM sessions WHERE expires_ms < ?1",
-        params![now_ms - 86_400_000],
+        "DELETE FROM rotated_refresh WHERE origin_jti NOT IN (SELECT origin_jti FROM sessions)",
+        [],
     )
-    .map_err(db_err)
+    .map_err(db_err)?;
+    Ok(sessions)
 }

@@ -1,4 +1,5 @@
-//! Tests that need a program from outside Rust (a peer: Python with boto3).
+//! Tests that need a program from outside Rust (a peer: Python with boto3, Node with the
+//! JavaScript reference client or Amplify JS v6).
 //!
 //! A plain `cargo test` on a fresh clone must pass, so a test whose peer is missing says on
 //! stderr that it is skipped and why, and returns. Under CI (`CI` set to any value, as CI
@@ -8,7 +9,10 @@
 //!
 //! By hand: `python3 -m venv target/peers/boto3-venv &&
 //! target/peers/boto3-venv/bin/pip install -r xtask/peers/boto3.txt &&
-//! export USERPOOL_BOTO3_PYTHON=$PWD/target/peers/boto3-venv/bin/python`.
+//! export USERPOOL_BOTO3_PYTHON=$PWD/target/peers/boto3-venv/bin/python`. The Node peers:
+//! `cargo xtask peers && export
+//! USERPOOL_NODE_CLIENTS_MODULES=$PWD/target/peers/node-clients/node_modules
+//! USERPOOL_AMPLIFY_V6_MODULES=$PWD/target/peers/amplify-v6/node_modules`.
 
 use std::io::Write as _;
 use std::process::Command;
@@ -16,12 +20,29 @@ use std::process::Command;
 /// Names a Python interpreter with boto3 (and pyotp) installed.
 pub const BOTO3_PYTHON: &str = "USERPOOL_BOTO3_PYTHON";
 
+/// Names a `node_modules` folder with amazon-cognito-identity-js (`xtask/peers/node-clients`).
+pub const NODE_CLIENTS_MODULES: &str = "USERPOOL_NODE_CLIENTS_MODULES";
+
+/// Names a `node_modules` folder with aws-amplify 6 (`xtask/peers/amplify-v6`).
+pub const AMPLIFY_V6_MODULES: &str = "USERPOOL_AMPLIFY_V6_MODULES";
+
 /// Runs the peer script `tests/peer/<script>` with `interpreter` and `args`, and returns
 /// what it wrote on stdout. A script that cannot start or exits unsuccessfully fails the
 /// test, with both of its outputs in the message.
 pub async fn run_script(interpreter: &str, script: &str, args: &[&str]) -> String {
+    run(Command::new(interpreter), interpreter, script, args).await
+}
+
+/// Runs the Node script `tests/peer/<script>` with `node` (from `PATH`), resolving its
+/// packages from `node_modules`, as [`run_script`] runs a Python one.
+pub async fn run_node_script(node_modules: &str, script: &str, args: &[&str]) -> String {
+    let mut command = Command::new("node");
+    command.env("NODE_PATH", node_modules);
+    run(command, "node", script, args).await
+}
+
+async fn run(mut command: Command, interpreter: &str, script: &str, args: &[&str]) -> String {
     let path = format!("{}/tests/peer/{script}", env!("CARGO_MANIFEST_DIR"));
-    let mut command = Command::new(interpreter);
     command.arg(&path).args(args);
     // On a blocking thread: the server the script talks to runs on this test's runtime,
     // which waiting here would stall.
@@ -37,6 +58,17 @@ pub async fn run_script(interpreter: &str, script: &str, args: &[&str]) -> Strin
         out.status
     );
     stdout
+}
+
+/// An empty folder for the files a peer script and its test share, under Cargo's scratch
+/// folder for integration tests (one per test and process, so parallel runs never meet).
+pub fn scratch_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("peer-{test}-{}", std::process::id()));
+    // Left over from an earlier run of this process id: start empty.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    dir
 }
 
 /// The value of the peer variable `var`, or `None` when it is not set: then the skip is

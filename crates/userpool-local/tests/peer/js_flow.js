@@ -1,8 +1,8 @@
-// amazon-cognito-identity-js (the JavaScript reference client) against the local pool.
-// Not run by cargo test. Setup: npm install amazon-cognito-identity-js@6.3.21 in this folder's
-// parent of node_modules; a pool with AliasAttributes [email], a client without secret, user
-// jsuser (Js-Passw0rd!, verified email jsemail@example.com) and admin-created jsnew
-// (temporary password Temp-Passw0rd1!). Usage: node js_flow.js ENDPOINT POOL_ID CLIENT_ID
+// amazon-cognito-identity-js (the JavaScript reference client) against the local pool, run by
+// tests/it/js_flow.rs with NODE_PATH set to a node_modules folder that has the library. The test
+// makes a pool with AliasAttributes [email], a client without secret, user jsuser
+// (Js-Passw0rd!, verified email jsemail@example.com) and admin-created jsnew (temporary password
+// Temp-Passw0rd1!). Usage: node js_flow.js ENDPOINT POOL_ID CLIENT_ID
 const { CognitoUserPool, CognitoUser, AuthenticationDetails, CognitoUserAttribute } = require('amazon-cognito-identity-js');
 const [endpoint, poolId, clientId] = process.argv.slice(2);
 const pool = new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint });
@@ -27,6 +27,8 @@ function signIn(username, password) {
   console.log('refresh ok');
   await new Promise((res, rej) => ok.user.globalSignOut({ onSuccess: res, onFailure: rej }));
   console.log('global sign out ok');
+  const after = await new Promise((res) => ok.user.refreshSession(ok.s.getRefreshToken(), (e) => res(e)));
+  console.log('refresh after global sign out:', after ? after.code : 'ACCEPTED');
   const email = await signIn('jsemail@example.com', 'Js-Passw0rd!').catch(e => ({ e }));
   console.log('alias sign in:', email.e ? email.e.code : 'ok');
   const np = await signIn('jsnew', 'Temp-Passw0rd1!');

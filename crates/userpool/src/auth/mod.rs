@@ -1,12 +1,17 @@
 //! [`Auth`]: the client, and every operation, one module per group of operations.
 
 mod attributes;
+mod devices;
 mod mfa;
 mod passwords;
 mod session;
 mod sign_in;
 mod sign_out;
 mod sign_up;
+mod user_auth;
+
+pub use user_auth::ConfirmSignUpOutcome;
+pub(crate) use user_auth::{AutoSignInSlot, first_factor_selection, web_authn_unsupported};
 
 use std::fmt;
 use std::sync::Arc;

@@ -32,7 +32,13 @@ impl Auth {
     }
 
     /// [`sign_in`](Self::sign_in) with options (the flow of this sign-in, trigger
-    /// metadata).
+    /// metadata, the preferred first factor).
+    ///
+    /// With [`AuthFlow::UserAuth`] (choice-based sign-in, which
+    /// [`SignInOptions::preferred_challenge`] sets too), the password is the preferred
+    /// first factor unless another is preferred (the password is then not used); see
+    /// [`sign_in_without_password`](Self::sign_in_without_password) for the sign-in
+    /// that starts without one.
     #[tracing::instrument(name = "userpool.sign_in", skip_all, fields(username = %username.as_ref(), flow))]
     pub async fn sign_in_with(
         &self,
@@ -44,7 +50,11 @@ impl Auth {
             .inner
             .deadline(
                 "sign_in",
-                self.sign_in_inner(username.as_ref(), password.into(), options),
+                self.sign_in_forgetting_a_refused_device(
+                    username.as_ref(),
+                    password.into(),
+                    options,
+                ),
             )
             .await;
         if let Err(error) = &result {
@@ -56,7 +66,7 @@ impl Auth {
         result
     }
 
-    async fn sign_in_inner(
+    pub(super) async fn sign_in_inner(
         &self,
         username: &str,
         password: Password,
@@ -64,6 +74,7 @@ impl Auth {
     ) -> Result<SignInResult, Error> {
         let username = Username::new(username)?;
         non_empty("password", password.as_secret())?;
+        let preferred = options.preferred();
         let (flow, metadata) = options.into_parts();
         let flow = flow.unwrap_or(self.inner.config.auth_flow);
         tracing::Span::current().record("flow", flow.as_str());
@@ -74,17 +85,23 @@ impl Auth {
             AuthFlow::UserSrp => {
                 let srp = SrpSignIn::new()
                     .map_err(srp_error("the client's ephemeral value could not be drawn"))?;
+                // A device stored under the typed name (the reference's lookup here); the
+                // PASSWORD_VERIFIER answer looks up USER_ID_FOR_SRP's.
+                let device_key = self.inner.device_key_of(&username).await;
                 let first = self
                     .retrying(Replay::Safe, "InitiateAuth", || {
                         transport.initiate_auth(
                             InitiateAuth::UserSrp {
                                 username: username.clone(),
                                 srp_a: srp.srp_a().to_owned(),
-                                device_key: None,
+                                device_key: device_key.clone(),
                             },
                             metadata.clone(),
                         )
                     })
+                    .await;
+                let first = self
+                    .after_naming_the_device(&username, device_key.as_deref(), first)
                     .await?;
                 let challenge = match first {
                     AuthOutcome::Challenge(c) if c.name == ChallengeName::PasswordVerifier => c,
@@ -94,27 +111,40 @@ impl Auth {
                     self.password_verifier(&srp, &challenge, &password, &username, metadata)?;
                 // The ephemeral private key is wiped as soon as the proof is computed.
                 drop(srp);
+                let answer = self.with_device_key(answer).await;
                 let next = self
                     .retrying(Replay::OnlyThrottled, "RespondToAuthChallenge", || {
                         transport.respond_to_auth_challenge(answer.clone())
                     })
-                    .await?;
+                    .await;
+                let next = self.after_answer(&answer, next).await?;
                 self.handle_answer("RespondToAuthChallenge", next, &username)
                     .await
             }
             AuthFlow::UserPassword => {
+                // Under the typed name, as for USER_SRP_AUTH: a named device is asked for
+                // its proof after the password, instead of a new device being registered.
+                let device_key = self.inner.device_key_of(&username).await;
                 let answer = self
                     .retrying(Replay::Safe, "InitiateAuth", || {
                         transport.initiate_auth(
                             InitiateAuth::UserPassword {
                                 username: username.clone(),
                                 password: password.clone(),
+                                device_key: device_key.clone(),
                             },
                             metadata.clone(),
                         )
                     })
+                    .await;
+                let answer = self
+                    .after_naming_the_device(&username, device_key.as_deref(), answer)
                     .await?;
                 self.handle_answer("InitiateAuth", answer, &username).await
+            }
+            AuthFlow::UserAuth => {
+                self.user_auth_sign_in(username, Some(password), preferred, metadata)
+                    .await
             }
             other => Err(Error::Config {
                 reason: format!("the sign-in flow {} is not supported", other.as_str()),
@@ -124,7 +154,7 @@ impl Auth {
 
     /// Computes the answer to `PASSWORD_VERIFIER` with the workspace's one SRP sign-in
     /// sequence ([`SrpSignIn`]).
-    fn password_verifier(
+    pub(super) fn password_verifier(
         &self,
         srp: &SrpSignIn,
         challenge: &Challenge,
@@ -168,7 +198,6 @@ impl Auth {
             secret_block,
             timestamp,
             signature: SecretString::new(signature),
-            device_key: None,
         };
         Ok(
             ChallengeRequest::new(challenge::challenge_username(challenge, typed), response)
@@ -179,14 +208,19 @@ impl Auth {
 
     /// Tokens: store the session and emit `signIn`. A challenge: keep it pending and
     /// return the next step.
-    async fn handle_answer(
+    pub(super) async fn handle_answer(
         &self,
         operation: &'static str,
         answer: AuthOutcome,
         typed: &Username,
     ) -> Result<SignInResult, Error> {
+        // The device challenges are the client's to answer, never the user's.
+        let answer = self
+            .through_device_challenges(operation, answer, typed)
+            .await?;
         match answer {
             AuthOutcome::Tokens(tokens) => {
+                let new_device = tokens.new_device_metadata.clone();
                 let (id, access, refresh) = parse_tokens(tokens)?;
                 let username = access
                     .username()
@@ -194,13 +228,19 @@ impl Auth {
                     .and_then(|u| Username::new(u).ok())
                     .unwrap_or_else(|| typed.clone());
                 let session = Session::arrived(id, access, refresh, self.inner.now_secs());
-                self.inner.store_signed_in(&username, session).await?;
+                let stored = self.inner.store_signed_in(&username, session).await?;
+                // Before `signIn`, as Amplify: the app sees the device once signed in.
+                if let Some(metadata) = new_device {
+                    self.confirm_new_device(&username, stored.access_token().raw(), metadata)
+                        .await;
+                }
                 tracing::debug!(username = %username, "signed in");
                 self.inner.emit(AuthEvent::SignIn { username });
                 Ok(SignInResult::SignedIn)
             }
             AuthOutcome::Challenge(challenge) => {
                 let username = challenge::challenge_username(&challenge, typed);
+                let asked = challenge.name.clone();
                 tracing::debug!(
                     challenge = challenge.name.as_str(),
                     "sign-in continues with a challenge"
@@ -214,11 +254,9 @@ impl Auth {
                         (NextStep::TotpSetup { setup }, session)
                     }
                 };
-                self.inner.set_pending(Some(Arc::new(Pending::new(
-                    step.clone(),
-                    session,
-                    username,
-                ))));
+                self.inner.set_pending(Some(Arc::new(
+                    Pending::new(step.clone(), session, username).answering(asked),
+                )));
                 Ok(SignInResult::NextStep(step))
             }
             _ => Err(Error::MalformedResponse {
@@ -373,16 +411,24 @@ impl Auth {
         .await
     }
 
-    /// Sends the answer to the pending challenge and handles what comes back.
-    async fn answer_challenge(
+    /// Sends the answer to the pending challenge, naming the stored device, and handles
+    /// what comes back.
+    pub(super) async fn answer_challenge(
         &self,
         pending: Arc<Pending>,
         response: ChallengeResponse,
         client_metadata: ClientMetadata,
     ) -> Result<SignInResult, Error> {
-        let answer = ChallengeRequest::new(pending.username.clone(), response)
-            .with_session(pending.session.clone())
-            .with_client_metadata(client_metadata);
+        // The device is named in every answer, not only the password's: an MFA answer
+        // that names it lets the pool link the session to it rather than register a new
+        // device for it.
+        let answer = self
+            .with_device_key(
+                ChallengeRequest::new(pending.username.clone(), response)
+                    .with_session(pending.session.clone())
+                    .with_client_metadata(client_metadata),
+            )
+            .await;
         let result = self
             .retrying(Replay::OnlyThrottled, "RespondToAuthChallenge", || {
                 self.inner
@@ -390,6 +436,7 @@ impl Auth {
                     .respond_to_auth_challenge(answer.clone())
             })
             .await;
+        let result = self.after_answer(&answer, result).await;
         match result {
             Ok(next) => {
                 self.inner.drop_pending(&pending);
@@ -472,11 +519,9 @@ impl Auth {
     /// and `Auth.sendCustomChallengeAnswer`; like Amplify v6's `confirmSignIn`, one
     /// method answers every step:
     ///
-    /// | pending step | `answer` |
-    /// |---|---|
     /// | pending step | `answer` | Cognito calls |
     /// |---|---|---|
-    /// | [`NextStep::SmsCode`] | the SMS code | RespondToAuthChallenge (`SMS_MFA_CODE`) |
+    /// | [`NextStep::SmsCode`] | the SMS code | RespondToAuthChallenge (`SMS_MFA_CODE`; `SMS_OTP_CODE` for the first factor of a choice-based sign-in) |
     /// | [`NextStep::TotpCode`] | the code of the authenticator app | RespondToAuthChallenge (`SOFTWARE_TOKEN_MFA_CODE`) |
     /// | [`NextStep::EmailCode`] | the emailed code | RespondToAuthChallenge (`EMAIL_OTP_CODE`) |
     /// | [`NextStep::SelectMfaType`] | `SMS`, `TOTP` or `EMAIL` (any case; or `SMS_MFA`, …) | RespondToAuthChallenge (`ANSWER`) |
@@ -485,6 +530,8 @@ impl Auth {
     /// | [`NextStep::EmailSetup`] | the email address for codes | RespondToAuthChallenge (`MFA_SETUP`, `EMAIL`) |
     /// | [`NextStep::CustomChallenge`] | the answer to the custom challenge | RespondToAuthChallenge (`ANSWER`) |
     /// | [`NextStep::NewPasswordRequired`] | the new password (no attributes; see [`complete_new_password`](Self::complete_new_password)) | RespondToAuthChallenge |
+    /// | [`NextStep::SelectFirstFactor`] | `PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP` or `SMS_OTP` (any case), one of those offered | RespondToAuthChallenge (`SELECT_CHALLENGE`) for a code; none for the password factors, which ask for the password next |
+    /// | [`NextStep::Password`] | the password | RespondToAuthChallenge (`SELECT_CHALLENGE` with `PASSWORD`, or with `SRP_A` then `PASSWORD_VERIFIER`) |
     ///
     /// Event: `signIn` once signed in.
     ///
@@ -524,6 +571,12 @@ impl Auth {
                     .ok_or_else(|| no_pending("an answer"))?;
                 tracing::Span::current().record("challenge", pending.step.challenge().as_str());
                 let response = match &pending.step {
+                    // The first-factor code of USER_AUTH has its own answer (SMS_OTP_CODE).
+                    NextStep::SmsCode { .. } if pending.challenge == ChallengeName::SmsOtp => {
+                        ChallengeResponse::SmsOtp {
+                            code: Code::from(answer),
+                        }
+                    }
                     NextStep::SmsCode { .. } => ChallengeResponse::SmsMfa {
                         code: Code::from(answer),
                     },
@@ -566,6 +619,23 @@ impl Auth {
                         ChallengeResponse::MfaSetup {
                             email: Some(email.to_owned()),
                         }
+                    }
+                    NextStep::SelectFirstFactor {
+                        available_challenges,
+                    } => {
+                        let chosen = Self::chosen_first_factor(&answer, available_challenges)?;
+                        return self.select_first_factor(pending, chosen, metadata).await;
+                    }
+                    NextStep::Password { challenge } => {
+                        let challenge = challenge.clone();
+                        return self
+                            .answer_with_password(
+                                pending,
+                                &challenge,
+                                Password::from(answer),
+                                metadata,
+                            )
+                            .await;
                     }
                     NextStep::NewPasswordRequired { .. } => ChallengeResponse::NewPassword {
                         new_password: Password::from(answer),

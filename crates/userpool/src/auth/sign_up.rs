@@ -1,11 +1,19 @@
 //! Sign-up: `SignUp`, `ConfirmSignUp`, `ResendConfirmationCode`.
 
+use userpool_transport::ConfirmSignUpRequest;
+
 use super::*;
 
 impl Auth {
     /// Registers a user (`SignUp`). Amplify: `Auth.signUp`.
     ///
-    /// Events: `signUp` with the result, or `signUp_failure`.
+    /// With [`SignUpOptions::auto_sign_in`], the sign-up's session is kept in memory so
+    /// that [`confirm_sign_up`](Self::confirm_sign_up) signs the user in (Amplify v6:
+    /// `autoSignIn`). Only the latest sign-up is kept; a user confirmed by the pool at
+    /// sign-up (a pre-sign-up trigger) has no confirmation to wait for and is not signed
+    /// in by this: sign them in with [`sign_in`](Self::sign_in).
+    ///
+    /// Events: `signUp` with the result (without the session), or `signUp_failure`.
     ///
     /// # Errors
     ///
@@ -26,6 +34,9 @@ impl Auth {
                 let username = Username::new(username.as_ref())?;
                 let password = password.into();
                 non_empty("password", password.as_secret())?;
+                let auto_sign_in = options.wants_auto_sign_in();
+                // A new sign-up replaces what an earlier one kept, even if it fails.
+                self.inner.auto_sign_in.disarm();
                 let (attributes, validation_data, client_metadata) = options.into_parts();
                 let request = SignUpRequest::new(username.clone(), password)
                     .with_attributes(attributes)
@@ -36,6 +47,11 @@ impl Auth {
                         self.inner.transport.sign_up(request.clone())
                     })
                     .await?;
+                if auto_sign_in && !result.user_confirmed {
+                    self.inner
+                        .auto_sign_in
+                        .arm(username.clone(), result.session.clone());
+                }
                 Ok::<_, Error>((username, result))
             })
             .await;
@@ -43,9 +59,10 @@ impl Auth {
             result,
             |(username, result)| {
                 tracing::debug!(confirmed = result.user_confirmed, "signed up");
+                // The session is the caller's secret; events carry none.
                 Some(AuthEvent::SignUp {
                     username: username.clone(),
-                    result: result.clone(),
+                    result: result.clone().with_session(None),
                 })
             },
             |error| AuthEvent::SignUpFailure { error },
@@ -56,17 +73,28 @@ impl Auth {
     /// Confirms a sign-up with the code sent to the user (`ConfirmSignUp`). Amplify:
     /// `Auth.confirmSignUp`.
     ///
-    /// Event: `confirmSignUp`.
+    /// When this client signed the user up with [`SignUpOptions::auto_sign_in`], the
+    /// confirmation sends the sign-up's session and then signs the user in with the
+    /// session Cognito answers (`InitiateAuth USER_AUTH`; the app client must allow
+    /// `USER_AUTH`). Where Amplify v6 answers `COMPLETE_AUTO_SIGN_IN` and waits for
+    /// `autoSignIn()`, this does it at once (the session lasts minutes and serves once):
+    /// the [`ConfirmSignUpOutcome`] says whether the user is signed in. A failed automatic
+    /// sign-in does not fail the confirmation: it is
+    /// [`ConfirmSignUpOutcome::AutoSignInFailed`].
+    ///
+    /// Events: `confirmSignUp`; then, for an automatic sign-in, `signIn` and
+    /// `autoSignIn`, or `autoSignIn_failure`.
     ///
     /// # Errors
     ///
-    /// [`Error::CodeMismatch`], [`Error::ExpiredCode`], [`Error::AliasExists`] (see
+    /// Of the confirmation only: [`Error::CodeMismatch`], [`Error::ExpiredCode`] (the
+    /// kept session stays for a second try), [`Error::AliasExists`] (see
     /// [`ConfirmSignUpOptions::force_alias_creation`]), [`Error::UserNotFound`], …
     pub async fn confirm_sign_up(
         &self,
         username: impl AsRef<str>,
         code: impl Into<Code>,
-    ) -> Result<(), Error> {
+    ) -> Result<ConfirmSignUpOutcome, Error> {
         self.confirm_sign_up_with(username, code, ConfirmSignUpOptions::default())
             .await
     }
@@ -79,26 +107,41 @@ impl Auth {
         username: impl AsRef<str>,
         code: impl Into<Code>,
         options: ConfirmSignUpOptions,
-    ) -> Result<(), Error> {
-        self.inner
+    ) -> Result<ConfirmSignUpOutcome, Error> {
+        let confirmed = self
+            .inner
             .deadline("confirm_sign_up", async {
                 let username = Username::new(username.as_ref())?;
                 let code = code.into();
                 non_empty("code", code.as_secret())?;
                 let (force, metadata) = options.into_parts();
-                self.retrying(Replay::OnlyThrottled, "ConfirmSignUp", || {
-                    self.inner.transport.confirm_sign_up(
-                        username.clone(),
-                        code.clone(),
-                        force,
-                        metadata.clone(),
-                    )
-                })
-                .await?;
-                self.inner.emit(AuthEvent::ConfirmSignUp { username });
-                Ok(())
+                let Some(sign_up_session) = self.inner.auto_sign_in.kept_for(&username) else {
+                    self.retrying(Replay::OnlyThrottled, "ConfirmSignUp", || {
+                        self.inner.transport.confirm_sign_up(
+                            username.clone(),
+                            code.clone(),
+                            force,
+                            metadata.clone(),
+                        )
+                    })
+                    .await?;
+                    self.inner.emit(AuthEvent::ConfirmSignUp { username });
+                    return Ok(None);
+                };
+                let request = ConfirmSignUpRequest::new(username.clone(), code)
+                    .with_force_alias_creation(force)
+                    .with_client_metadata(metadata.clone())
+                    .with_session(sign_up_session);
+                let session = self.confirm_for_auto_sign_in(request).await?;
+                Ok(Some((username, session, metadata)))
             })
-            .await
+            .await?;
+        Ok(match confirmed {
+            None => ConfirmSignUpOutcome::Confirmed,
+            Some((username, session, metadata)) => {
+                self.auto_sign_in(username, session, metadata).await
+            }
+        })
     }
 
     /// Sends the sign-up confirmation code again (`ResendConfirmationCode`). Amplify:

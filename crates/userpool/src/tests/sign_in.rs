@@ -138,7 +138,7 @@ async fn password_flow_on_request_sends_the_password() {
     let mut m = mock();
     m.expect_initiate_auth()
         .withf(|req, meta| {
-            matches!(req, InitiateAuth::UserPassword { username, password }
+            matches!(req, InitiateAuth::UserPassword { username, password, device_key: None }
                 if username.as_str() == TYPED && password.expose() == "Pa55word!")
                 && meta.get("app") == Some(&"cli".to_owned())
         })
