@@ -137,9 +137,7 @@ pub use server::{
     PasswordVerifier, SrpServer, VerifyRequest, check_password, make_verifier,
     make_verifier_with_salt, try_make_verifier,
 };
-pub use sign_in::{
-    DevicePasswordVerifierAnswer, DeviceSrpSignIn, PasswordVerifierAnswer, SrpSignIn,
-};
+pub use sign_in::{DeviceSrpSignIn, PasswordVerifierAnswer, SrpSignIn};
 pub use time::{parse_timestamp, timestamp, timestamp_from_unix, timestamp_is_fresh};
 
 /// What went wrong. Each variant names what the caller can act on.

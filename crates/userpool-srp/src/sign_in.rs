@@ -106,48 +106,6 @@ pub struct DeviceSrpSignIn {
     client: DeviceSrpClient,
 }
 
-/// The `ChallengeResponses` of `RespondToAuthChallenge` for `DEVICE_PASSWORD_VERIFIER`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DevicePasswordVerifierAnswer {
-    /// `USERNAME`: the challenge's `USERNAME` (the user, not the device; it enters no
-    /// hash).
-    pub username: String,
-    /// `PASSWORD_CLAIM_SECRET_BLOCK`: the challenge's `SECRET_BLOCK`, sent back.
-    pub secret_block: String,
-    /// `TIMESTAMP`, as signed.
-    pub timestamp: String,
-    /// `PASSWORD_CLAIM_SIGNATURE`.
-    pub signature: String,
-    /// `DEVICE_KEY`: the device that answers.
-    pub device_key: String,
-}
-
-impl std::fmt::Debug for DevicePasswordVerifierAnswer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The signature proves the device password for this challenge: keep it out of
-        // logs.
-        f.debug_struct("DevicePasswordVerifierAnswer")
-            .field("username", &self.username)
-            .field("timestamp", &self.timestamp)
-            .field("device_key", &self.device_key)
-            .finish_non_exhaustive()
-    }
-}
-
-impl DevicePasswordVerifierAnswer {
-    /// The five challenge responses, by name (add `SECRET_HASH` for a client with a
-    /// secret).
-    pub fn responses(&self) -> [(&'static str, &str); 5] {
-        [
-            ("USERNAME", &self.username),
-            ("PASSWORD_CLAIM_SECRET_BLOCK", &self.secret_block),
-            ("TIMESTAMP", &self.timestamp),
-            ("PASSWORD_CLAIM_SIGNATURE", &self.signature),
-            ("DEVICE_KEY", &self.device_key),
-        ]
-    }
-}
-
 impl DeviceSrpSignIn {
     /// A new attempt (a random private key and its `SRP_A`).
     pub fn new() -> Result<Self, SrpError> {
@@ -169,8 +127,9 @@ impl DeviceSrpSignIn {
     }
 
     /// The answer to the `DEVICE_PASSWORD_VERIFIER` challenge for the device
-    /// `device_key` of the group `device_group_key`, signed at `timestamp` (normally
-    /// [`crate::timestamp`] of now). `parameter` looks up the challenge's
+    /// `device_key` of the group `device_group_key` (the same four responses as the
+    /// user's `PASSWORD_VERIFIER`; the caller adds `DEVICE_KEY`), signed at `timestamp`
+    /// (normally [`crate::timestamp`] of now). `parameter` looks up the challenge's
     /// `ChallengeParameters` (`SRP_B`, `SALT`, `SECRET_BLOCK`, `USERNAME`); a missing
     /// one is [`SrpError::MissingParameter`], except `USERNAME`, for which `username`
     /// (the user of the sign-in) stands in, as the reference client does.
@@ -182,7 +141,7 @@ impl DeviceSrpSignIn {
         username: &str,
         timestamp: &str,
         parameter: impl Fn(&str) -> Option<&'p str>,
-    ) -> Result<DevicePasswordVerifierAnswer, SrpError> {
+    ) -> Result<PasswordVerifierAnswer, SrpError> {
         let get =
             |field: &'static str| parameter(field).ok_or(SrpError::MissingParameter { field });
         let secret_block = get("SECRET_BLOCK")?;
@@ -195,12 +154,11 @@ impl DeviceSrpSignIn {
             secret_block_b64: secret_block,
             timestamp,
         })?;
-        Ok(DevicePasswordVerifierAnswer {
+        Ok(PasswordVerifierAnswer {
             username: parameter("USERNAME").unwrap_or(username).to_owned(),
             secret_block: secret_block.to_owned(),
             timestamp: timestamp.to_owned(),
             signature,
-            device_key: device_key.to_owned(),
         })
     }
 }
@@ -285,7 +243,6 @@ mod tests {
             .unwrap();
         // Without USERNAME in the challenge, the sign-in's user stands in.
         assert_eq!(answer.responses()[0], ("USERNAME", "user-1"));
-        assert_eq!(answer.responses()[4], ("DEVICE_KEY", "eu-west-1_dev-1"));
         assert_eq!(answer.secret_block, block);
         let shown = format!("{answer:?}");
         assert!(!shown.contains(&answer.signature), "{shown}");

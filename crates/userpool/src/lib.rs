@@ -93,6 +93,11 @@
 //! | [`delete_user_attributes`](Auth::delete_user_attributes) | `Auth.deleteUserAttributes` | DeleteUserAttributes (+ GetUser, refresh) | |
 //! | [`sign_out`](Auth::sign_out), [`sign_out_with`](Auth::sign_out_with) | `Auth.signOut({ global })` | RevokeToken (local, with `origin_jti`) or GlobalSignOut | `signOut` |
 //! | [`delete_user`](Auth::delete_user) | `Auth.deleteUser` | DeleteUser | `userDeleted`, `signOut` |
+//! | [`remember_device`](Auth::remember_device) | v6 `rememberDevice` | UpdateDeviceStatus (remembered) | |
+//! | [`forget_device`](Auth::forget_device), [`forget_device_by_key`](Auth::forget_device_by_key) | v6 `forgetDevice` | ForgetDevice | |
+//! | [`fetch_devices`](Auth::fetch_devices) | v6 `fetchDevices` | ListDevices (every page) | |
+//! | [`current_device_key`](Auth::current_device_key) | none | none (the stored device) | |
+//! | `verified_session`, `verified_access` (feature `verify`) | none (aws-jwt-verify) | the pool's JWKS, fetched once and on an unknown `kid` | |
 //!
 //! Operations whose reference takes options have a `*_with` variant taking an options
 //! struct ([`SignUpOptions`], [`ConfirmSignUpOptions`], [`SignInOptions`],
@@ -130,6 +135,8 @@
 //! | `….accessToken`, `….refreshToken` | the access and refresh tokens |
 //! | `….clockDrift` | local time − server time at sign-in, in seconds (milliseconds are read too) |
 //! | `….userData` | the cached GetUser answer, once fetched |
+//! | `….deviceKey`, `….deviceGroupKey`, `….randomPasswordKey` | the remembered device: its key, its group key, and the random password its verifier was made from |
+//! | `….userpoolRefreshLease` | this library's own: the claim of a refresh in progress, so that processes sharing the store never send a rotated refresh token (`<deadline ms>:<holder>`; other clients ignore it) |
 //!
 //! A new `Auth` on the same store (a new process) resumes the session of `LastAuthUser`
 //! on first use. [`Storage::sync`](storage::Storage::sync) is awaited before that first read, before sign-out and

@@ -140,7 +140,7 @@ impl Inner {
 
     /// The key of the device stored for `username`, for `DEVICE_KEY` in a sign-in (only a
     /// whole device: a key without its password could not answer the device challenges).
-    /// The refresh reads the key alone (`inner/refresh.rs`).
+    /// The refresh sends the same whole device's key (`inner/refresh.rs`).
     pub(crate) async fn device_key_of(&self, username: &Username) -> Option<String> {
         self.stored_device(username).await.map(|device| device.key)
     }
@@ -504,7 +504,7 @@ impl Auth {
         };
         let answer = ChallengeRequest::new(answer_username, response)
             .with_session(verifier.session.clone())
-            .with_device_key(Some(proof.device_key));
+            .with_device_key(Some(device.key.clone()));
         self.device_step(&username, &device, answer).await
     }
 

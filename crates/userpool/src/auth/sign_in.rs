@@ -57,13 +57,19 @@ impl Auth {
                 ),
             )
             .await;
-        if let Err(error) = &result {
+        self.sign_in_failed_on(&result);
+        result
+    }
+
+    /// Reports a failed sign-in start (`signIn_failure`), whichever entry point it came
+    /// through.
+    pub(super) fn sign_in_failed_on<T>(&self, result: &Result<T, Error>) {
+        if let Err(error) = result {
             tracing::debug!(error = %error.chain(), "sign-in failed");
             self.inner.emit(AuthEvent::SignInFailure {
                 error: error.clone(),
             });
         }
-        result
     }
 
     pub(super) async fn sign_in_inner(

@@ -221,12 +221,7 @@ impl Auth {
                     .await
             })
             .await;
-        if let Err(error) = &result {
-            tracing::debug!(error = %error.chain(), "sign-in failed");
-            self.inner.emit(AuthEvent::SignInFailure {
-                error: error.clone(),
-            });
-        }
+        self.sign_in_failed_on(&result);
         result
     }
 
