@@ -47,6 +47,19 @@ pub(crate) struct LocalArgs {
         value_parser = parse_secret
     )]
     admin_secret_access_key: Option<userpool_local::AdminSecret>,
+    /// Create the pools, app clients, groups and users of this JSON seed file, with its
+    /// fixed ids, at start-up (at every start: what exists is kept; a stored pool, client or
+    /// group that differs from the seed stops the start).
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Write the pools of --data DIR (after applying --seed, if given) as a seed file, then
+    /// exit instead of serving.
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    /// TEST MODE: every code the pool sends is CODE (six digits) instead of a random one.
+    /// Never on a server others can reach.
+    #[arg(long, value_name = "CODE")]
+    fixed_code: Option<String>,
 }
 
 /// Wraps the secret at once so that `Debug` of the arguments never shows it.
@@ -64,7 +77,13 @@ pub(crate) async fn run(args: LocalArgs) -> anyhow::Result<()> {
         allow_hosts: args.allow_host,
         admin_access_key_id: args.admin_access_key_id,
         admin_secret_access_key: args.admin_secret_access_key,
+        seed: args.seed,
+        export: args.export,
+        fixed_code: args.fixed_code,
     };
+    if options.export.is_some() && options.data.is_none() && options.seed.is_none() {
+        anyhow::bail!("--export needs --data DIR (or --seed FILE) to export from");
+    }
     userpool_local::serve(options).await?;
     Ok(())
 }

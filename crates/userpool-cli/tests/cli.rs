@@ -771,3 +771,58 @@ async fn a_pool_that_requires_mfa_sets_up_the_app_during_sign_in() {
     assert!(run.stdout.contains("signed in as erin"), "{run:#?}");
     f.assert_no_secret_printed(&[PASSWORD]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_seed_export_and_fixed_code_flags() {
+    let dir = std::env::temp_dir().join(format!("userpool-cli-seed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = dir.join("seed.json");
+    std::fs::write(
+        &seed,
+        r#"{"pools":[{"id":"us-east-1_CliSeed1","config":{"name":"dev"},
+            "clients":[{"id":"cliclient1","secret":"clisecret1","config":{"name":"web"}}],
+            "users":[{"username":"ivy","password":"Ivy-Passw0rd"}]}]}"#,
+    )
+    .unwrap();
+    let out = dir.join("export.json");
+
+    // --seed with --export (in memory): the seed is applied, exported, and nothing served.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_userpool"));
+    command
+        .args(["local", "--port", "0", "--fixed-code", "424242", "--seed"])
+        .arg(&seed)
+        .arg("--export")
+        .arg(&out);
+    let run = run_command(command, "").await.ok();
+    assert!(
+        run.stdout.contains("exported 1 pool(s) and 1 user(s)"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("TEST MODE"), "{run:#?}");
+    let exported = std::fs::read_to_string(&out).unwrap();
+    for fixed in ["us-east-1_CliSeed1", "cliclient1", "clisecret1", "ivy"] {
+        assert!(exported.contains(fixed), "{fixed} not in {exported}");
+    }
+    assert!(!exported.contains("Ivy-Passw0rd"), "{exported}");
+
+    // A bad seed entry stops the start, named.
+    std::fs::write(
+        &seed,
+        r#"{"pools":[{"id":"nope","config":{"name":"dev"}}]}"#,
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_userpool"));
+    command.args(["local", "--port", "0", "--seed"]).arg(&seed);
+    let run = run_command(command, "").await;
+    assert_ne!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("pool nope"), "{run:#?}");
+
+    // --export without anything to export from.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_userpool"));
+    command.args(["local", "--export"]).arg(&out);
+    let run = run_command(command, "").await;
+    assert_ne!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("--export needs --data"), "{run:#?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

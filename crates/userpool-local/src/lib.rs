@@ -153,6 +153,7 @@ mod ops;
 mod outbox;
 mod password;
 mod protocol;
+mod seed;
 mod server;
 mod sigv4;
 mod srp_glue;
@@ -174,6 +175,7 @@ pub use config::{
 };
 pub use error::{ApiError, Error, ExceptionName, Result};
 pub use outbox::{Medium, Outbox, OutboxRecord, Purpose};
+pub use seed::{Seed, SeedClient, SeedGroup, SeedPool, SeedSecret, SeedUser, SeedVerifier};
 pub use srp_state::{PendingLimits, PendingStats};
 pub use tokens::{MAX_PUBLISHED_KEYS, SigningKeys};
 
@@ -223,6 +225,8 @@ pub struct LocalPoolBuilder {
     header_timeout: Duration,
     body_timeout: Duration,
     prune_interval: Duration,
+    seeds: Vec<Seed>,
+    fixed_code: Option<String>,
 }
 
 impl Default for LocalPoolBuilder {
@@ -239,6 +243,8 @@ impl Default for LocalPoolBuilder {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             prune_interval: DEFAULT_PRUNE_INTERVAL,
+            seeds: Vec::new(),
+            fixed_code: None,
         }
     }
 }
@@ -336,8 +342,27 @@ impl LocalPoolBuilder {
         self
     }
 
+    /// Creates the seed's pools, app clients, groups and users, with their fixed ids, when
+    /// the server starts and before it accepts connections (repeatable: seeds apply in
+    /// order). Idempotent: what the store has already is compared, not created again; a
+    /// stored pool, client or group that differs from the seed fails [`Self::start`], a
+    /// stored user is kept as it is (see [`Seed`] and `docs/local-pool.md`).
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seeds.push(seed);
+        self
+    }
+
+    /// Test mode: every code the pool sends (sign-up confirmation, password reset,
+    /// attribute verification, SMS and email MFA, one-time passwords) is `code`, six
+    /// digits, instead of a random one. Off by default; each code sent with it logs a
+    /// warning. Never for a pool reachable by others: anyone can then confirm any account.
+    pub fn fixed_code(mut self, code: impl Into<String>) -> Self {
+        self.fixed_code = Some(code.into());
+        self
+    }
+
     /// Opens the store, binds the address and starts serving.
-    pub async fn start(self) -> Result<LocalPool> {
+    pub async fn start(mut self) -> Result<LocalPool> {
         let guard =
             guard::Guard::new(&self.allow_origins, &self.allow_hosts).map_err(Error::Config)?;
         if self.header_timeout.is_zero() || self.body_timeout.is_zero() {
@@ -361,6 +386,19 @@ impl LocalPoolBuilder {
         {
             return Err(Error::Config("the admin access key id is empty".to_owned()));
         }
+        if let Some(code) = &self.fixed_code {
+            // Six digits, the shape of Cognito's codes, which client-side validation
+            // (Amplify UI, form masks) may insist on.
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::Config(
+                    "the fixed code must be six digits".to_owned(),
+                ));
+            }
+            tracing::warn!(
+                "TEST MODE: every code this pool sends is the fixed code; never expose this server"
+            );
+        }
+        self.limits.fixed_code = self.fixed_code.take();
         let access = Access {
             guard,
             admin_key: self.admin_key,
@@ -378,6 +416,9 @@ impl LocalPoolBuilder {
             access,
         )?);
         janitor::prune_once(&state).await?;
+        for seed in &self.seeds {
+            seed::apply(&state, seed).await?;
+        }
         let listener = tokio::net::TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         let host = match addr.ip() {
@@ -523,6 +564,16 @@ impl LocalPool {
         Ok(tokens::signing_keys(&self.state, pool_id).await?)
     }
 
+    /// Every pool as a seed ([`Seed::save`] writes it): pools, app clients with their
+    /// secrets, groups, and users with their status, attributes, groups and password
+    /// verifier (the SRP salt and verifier; passwords are never stored, so the verifier is
+    /// what keeps them across an export and an import). Starting a pool with a new data
+    /// directory from the export gives the same ids, and every user signs in with the
+    /// password it had. MFA settings and devices are not exported.
+    pub async fn export(&self) -> Result<Seed> {
+        seed::export(&self.state).await
+    }
+
     /// The outbox of delivered messages (codes, invitations).
     pub fn outbox(&self) -> Outbox {
         self.state.outbox.clone()
@@ -623,6 +674,13 @@ pub struct ServeOptions {
     pub admin_access_key_id: Option<String>,
     /// Its secret (`--admin-secret-access-key`).
     pub admin_secret_access_key: Option<AdminSecret>,
+    /// A JSON seed file applied at start-up (`--seed FILE`, see [`LocalPoolBuilder::seed`]).
+    pub seed: Option<PathBuf>,
+    /// Writes the data directory's pools as a seed to this file and exits instead of
+    /// serving (`--export FILE`, see [`LocalPool::export`]).
+    pub export: Option<PathBuf>,
+    /// Test mode: the code every message carries (`--fixed-code CODE`).
+    pub fixed_code: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -635,6 +693,9 @@ impl Default for ServeOptions {
             allow_hosts: Vec::new(),
             admin_access_key_id: None,
             admin_secret_access_key: None,
+            seed: None,
+            export: None,
+            fixed_code: None,
         }
     }
 }
@@ -644,6 +705,7 @@ pub const USAGE: &str =
     "usage: userpool-local [--host 127.0.0.1] [--port 9229] [--data DIR | --in-memory]
                       [--allow-origin ORIGIN]... [--allow-host NAME]...
                       [--admin-access-key-id ID --admin-secret-access-key SECRET]
+                      [--seed FILE] [--export FILE] [--fixed-code CODE]
 
 A local Amazon Cognito user pool.
   --allow-origin ORIGIN   let pages from ORIGIN (e.g. http://localhost:3000, or *) call admin
@@ -655,6 +717,14 @@ A local Amazon Cognito user pool.
                           USERPOOL_LOCAL_ADMIN_ACCESS_KEY_ID and
                           USERPOOL_LOCAL_ADMIN_SECRET_ACCESS_KEY); without them admin calls
                           accept any credentials
+  --seed FILE             create the pools, app clients, groups and users of a JSON seed
+                          file, with its fixed ids, at start-up (again at every start: what
+                          exists is kept; a stored pool, client or group that differs from
+                          the seed stops the start)
+  --export FILE           write the pools of --data DIR (with --seed: after applying it) as
+                          a seed file, then exit instead of serving
+  --fixed-code CODE       TEST MODE: every code sent is CODE (six digits) instead of a
+                          random one; never on a server others can reach
 Codes that would be emailed or texted are logged and served at GET /_local/outbox.";
 
 impl ServeOptions {
@@ -693,9 +763,17 @@ impl ServeOptions {
                     o.admin_secret_access_key =
                         Some(AdminSecret::new(value("--admin-secret-access-key")?));
                 }
+                "--seed" => o.seed = Some(PathBuf::from(value("--seed")?)),
+                "--export" => o.export = Some(PathBuf::from(value("--export")?)),
+                "--fixed-code" => o.fixed_code = Some(value("--fixed-code")?),
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument: {other}\n\n{USAGE}")),
             }
+        }
+        if o.export.is_some() && o.data.is_none() && o.seed.is_none() {
+            return Err(format!(
+                "--export needs --data DIR (or --seed FILE) to export from\n\n{USAGE}"
+            ));
         }
         if in_memory && o.data.is_some() {
             return Err(format!(
@@ -721,7 +799,7 @@ impl ServeOptions {
     }
 
     /// The builder these options describe (bind address, data directory, origins, hosts,
-    /// admin key).
+    /// admin key, seed file, fixed code). Reads the seed file.
     pub fn builder(&self) -> Result<LocalPoolBuilder> {
         let ip: IpAddr = match self.host.as_str() {
             "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -750,6 +828,12 @@ impl ServeOptions {
                 ));
             }
         }
+        if let Some(path) = &self.seed {
+            builder = builder.seed(Seed::load(path)?);
+        }
+        if let Some(code) = &self.fixed_code {
+            builder = builder.fixed_code(code);
+        }
         Ok(builder)
     }
 }
@@ -765,6 +849,26 @@ pub async fn serve(options: ServeOptions) -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    if let Some(path) = &options.export {
+        // Exporting serves nothing: the pool is opened on a free loopback port only long
+        // enough to read it, so a server already running on the configured port (and on
+        // the same data directory: SQLite lets two processes share it) is not disturbed.
+        let pool = options
+            .builder()?
+            .bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+            .start()
+            .await?;
+        let seed = pool.export().await?;
+        seed.save(path)?;
+        pool.shutdown().await?;
+        let users: usize = seed.pools.iter().map(|p| p.users.len()).sum();
+        println!(
+            "userpool-local exported {} pool(s) and {users} user(s) to {}",
+            seed.pools.len(),
+            path.display()
+        );
+        return Ok(());
+    }
     let pool = options.builder()?.start().await?;
     {
         use std::io::Write as _;
@@ -779,6 +883,12 @@ pub async fn serve(options: ServeOptions) -> Result<()> {
     match &options.admin_access_key_id {
         Some(id) => tracing::info!(access_key_id = %id, "admin calls must be SigV4-signed"),
         None => tracing::info!("admin calls accept any credentials"),
+    }
+    if let Some(path) = &options.seed {
+        tracing::info!(seed = %path.display(), "seed applied");
+    }
+    if options.fixed_code.is_some() {
+        tracing::warn!("TEST MODE (--fixed-code): every code sent is the fixed code");
     }
     if !options.allow_origins.is_empty() {
         tracing::info!(origins = ?options.allow_origins, "browser origins allowed to call admin operations");
@@ -859,6 +969,18 @@ mod tests {
         });
         assert_eq!(env.admin_access_key_id.as_deref(), Some("ENVID"));
         assert!(env.builder().is_ok());
+        let seeded = args(&[
+            "--seed",
+            "s.json",
+            "--export=e.json",
+            "--fixed-code",
+            "123456",
+        ])
+        .unwrap();
+        assert_eq!(seeded.seed, Some(PathBuf::from("s.json")));
+        assert_eq!(seeded.export, Some(PathBuf::from("e.json")));
+        assert_eq!(seeded.fixed_code.as_deref(), Some("123456"));
+        assert!(args(&["--export", "e.json"]).is_err());
         let flag_wins = o.clone().with_env(|_| Some("other".to_owned()));
         assert_eq!(flag_wins.admin_access_key_id.as_deref(), Some("AKID"));
     }

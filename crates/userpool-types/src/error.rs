@@ -310,6 +310,12 @@ service_errors! {
     UnsupportedUserState => "UnsupportedUserStateException",
     /// A group of that name already exists in the pool (CreateGroup).
     GroupExists => "GroupExistsException",
+    /// The app client's OAuth flows do not go together or with the client
+    /// (CreateUserPoolClient, UpdateUserPoolClient).
+    InvalidOAuthFlow => "InvalidOAuthFlowException",
+    /// An OAuth scope of the app client is neither a standard scope nor one of a resource
+    /// server of the pool.
+    ScopeDoesNotExist => "ScopeDoesNotExistException",
     /// A signed (admin) request carries no signature.
     MissingAuthenticationToken => "MissingAuthenticationTokenException",
     /// The SigV4 signature is incomplete.

@@ -125,8 +125,10 @@ pub struct ClientConfig {
     /// `EnableTokenRevocation` (Cognito's default: `true`). Stored and answered; the local
     /// pool's RevokeToken works either way.
     pub enable_token_revocation: bool,
-    /// `CallbackURLs`. The local pool has no hosted sign-in pages: the OAuth settings are
-    /// stored and answered, for set-up tools that read them back, and used by nothing.
+    /// `CallbackURLs`: HTTPS, or HTTP to the loopback host, or an app's own scheme; no
+    /// fragment. The OAuth settings are checked as Cognito checks them when the client is
+    /// created or updated (`ops::domains::check_client_oauth`, which needs the pool's
+    /// resource servers) and answered by DescribeUserPoolClient.
     pub callback_urls: Vec<String>,
     /// `LogoutURLs`.
     pub logout_urls: Vec<String>,

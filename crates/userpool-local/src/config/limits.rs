@@ -33,6 +33,10 @@ pub struct Limits {
     /// session; None: the client's, 3 minutes by default). For tests, which cannot wait
     /// the 3 minutes Cognito allows at least.
     pub challenge_session_validity: Option<Duration>,
+    /// Test mode: every code the pool sends (confirmation, recovery, verification, MFA,
+    /// one-time password) is this one instead of a random one. None (random codes) by
+    /// default; set through `LocalPoolBuilder::fixed_code` / `--fixed-code`.
+    pub fixed_code: Option<String>,
 }
 
 impl Default for Limits {
@@ -50,6 +54,7 @@ impl Default for Limits {
             srp_attempt_validity: Duration::from_secs(300),
             mfa_code_attempts: 3,
             challenge_session_validity: None,
+            fixed_code: None,
         }
     }
 }

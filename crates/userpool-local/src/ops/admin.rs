@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::signup::{new_user, record};
 use super::user::update_attributes;
-use super::{apply_aliases, codes, crypto, find_user, user_json};
+use super::{apply_aliases, codes, crypto, domains, find_user, user_json};
 use crate::attributes::{self, WriteKind};
 use crate::config::{ClientConfig, ClientInfo, PoolConfig};
 use crate::error::{ApiError, ExceptionName};
@@ -46,6 +46,34 @@ async fn create_pool_in(
             ))
         })?
         .to_string();
+    insert_new_pool(state, id, config).await
+}
+
+/// Creates a pool under a given id (a seed file's): `UserPoolId`'s shape, checked here;
+/// the caller has made sure no pool has it.
+pub(crate) async fn create_pool_with_id(
+    state: &State,
+    config: PoolConfig,
+    id: &str,
+) -> Result<Arc<PoolRt>, ApiError> {
+    config.validate()?;
+    let id = userpool_types::UserPoolId::parse(id)
+        .map_err(|_| {
+            ApiError::invalid_parameter(format!(
+                "The user pool id '{}' is not of the shape <region>_<letters and digits>.",
+                id.chars().take(60).collect::<String>()
+            ))
+        })?
+        .to_string();
+    insert_new_pool(state, id, config).await
+}
+
+/// Generates the pool's signing key and stores the pool (`config` validated by the caller).
+async fn insert_new_pool(
+    state: &State,
+    id: String,
+    config: PoolConfig,
+) -> Result<Arc<PoolRt>, ApiError> {
     let key = crypto::run(PoolKey::generate).await?;
     let now = util::now_ms();
     let row = PoolRow {
@@ -71,15 +99,37 @@ pub(crate) async fn create_client(
     pool_id: &str,
     config: ClientConfig,
 ) -> Result<ClientInfo, ApiError> {
+    create_client_as(state, pool_id, config, None, None).await
+}
+
+/// Creates an app client, under `fixed_id` and with `fixed_secret` when given (a seed
+/// file's; the caller has checked their shape and that no client has the id). A fixed
+/// secret needs `generate_secret`; without one a secret is generated as usual.
+pub(crate) async fn create_client_as(
+    state: &State,
+    pool_id: &str,
+    config: ClientConfig,
+    fixed_id: Option<&str>,
+    fixed_secret: Option<&str>,
+) -> Result<ClientInfo, ApiError> {
     config.validate()?;
     let pool = state.pool(pool_id).await?;
     check_client_attributes(&pool, &config)?;
     check_client_tier(&pool, &config)?;
-    let id = util::random_string(26, util::LOWER_ALNUM)?;
-    let secret = if config.generate_secret {
-        Some(util::random_string(51, util::LOWER_ALNUM)?)
-    } else {
-        None
+    domains::check_client_oauth(state, &pool, &config).await?;
+    let id = match fixed_id {
+        Some(id) => id.to_owned(),
+        None => util::random_string(26, util::LOWER_ALNUM)?,
+    };
+    let secret = match (config.generate_secret, fixed_secret) {
+        (true, Some(s)) => Some(s.to_owned()),
+        (true, None) => Some(util::random_string(51, util::LOWER_ALNUM)?),
+        (false, Some(_)) => {
+            return Err(ApiError::invalid_parameter(
+                "A client secret was given for a client that does not generate one.",
+            ));
+        }
+        (false, None) => None,
     };
     let now = util::now_ms();
     let row = ClientRow {
@@ -196,10 +246,11 @@ pub(crate) async fn update_user_pool(state: &Arc<State>, p: Params<'_>) -> Resul
 
 /// What a page token continues: a list, and the pool it lists in (empty for pools).
 #[derive(Clone, Copy)]
-enum PageOf<'a> {
+pub(super) enum PageOf<'a> {
     Pools,
     Clients(&'a str),
     Users(&'a str),
+    ResourceServers(&'a str),
 }
 
 impl PageOf<'_> {
@@ -208,6 +259,7 @@ impl PageOf<'_> {
             PageOf::Pools => ("pools", String::new()),
             PageOf::Clients(pool) => ("clients", pool.to_owned()),
             PageOf::Users(pool) => ("users", pool.to_owned()),
+            PageOf::ResourceServers(pool) => ("resource_servers", pool.to_owned()),
         }
     }
 }
@@ -215,14 +267,14 @@ impl PageOf<'_> {
 /// An opaque page token: which list, which pool, and the key of the last item answered
 /// (lists are in key order, so the next page starts after it and stays stable while items
 /// come and go).
-fn page_token(of: PageOf<'_>, last_key: &str) -> String {
+pub(super) fn page_token(of: PageOf<'_>, last_key: &str) -> String {
     let (list, pool) = of.parts();
     util::b64url(format!("{list}\n{pool}\n{last_key}").as_bytes())
 }
 
 /// The last key a page token names; a token that is not one this server gave for this list
 /// (of this pool) is refused as Cognito refuses a bad paging marker.
-fn page_after(of: PageOf<'_>, token: Option<&str>) -> Result<String, ApiError> {
+pub(super) fn page_after(of: PageOf<'_>, token: Option<&str>) -> Result<String, ApiError> {
     let Some(token) = token else {
         return Ok(String::new());
     };
@@ -243,7 +295,7 @@ fn page_after(of: PageOf<'_>, token: Option<&str>) -> Result<String, ApiError> {
 
 /// A page size member: absent is `default`, else `min..=max` with AWS's validation wording
 /// (which names the member in lowerCamelCase, `field`).
-fn page_size(
+pub(super) fn page_size(
     p: &Params<'_>,
     (member, field): (&str, &str),
     default: i64,
@@ -276,7 +328,12 @@ pub(crate) async fn describe_user_pool(
         .store
         .read(move |c| store::count_users(c, &id))
         .await?;
-    Ok(json!({ "UserPool": pool_json(state, &pool, users) }))
+    let mut out = pool_json(state, &pool, users);
+    // `Domain` (a prefix) or `CustomDomain`, left out without one as Cognito does.
+    if let Some((member, domain)) = domains::pool_domain_members(state, &pool.id).await? {
+        out[member] = json!(domain);
+    }
+    Ok(json!({ "UserPool": out }))
 }
 
 /// ListUserPools: in id order. `MaxResults` is required; Cognito reads a missing one as 0.
@@ -456,6 +513,7 @@ pub(crate) async fn update_user_pool_client(
     config.validate()?;
     check_client_attributes(&pool, &config)?;
     check_client_tier(&pool, &config)?;
+    domains::check_client_oauth(state, &pool, &config).await?;
     let text = serde_json::to_string(&config).map_err(ApiError::internal)?;
     let (pid, cid) = (pool.id.clone(), client.id.clone());
     let found = state
@@ -551,7 +609,7 @@ fn invitations(pool: &PoolRt, user: &User, temp: &str, mediums: &[String]) -> Ve
     out
 }
 
-fn temp_expiry(pool: &PoolRt) -> i64 {
+pub(crate) fn temp_expiry(pool: &PoolRt) -> i64 {
     let days = i64::from(
         pool.config
             .password_policy

@@ -33,6 +33,18 @@ pub(crate) fn message(pool: &PoolRt, code: &str) -> String {
     template.replace("{####}", code)
 }
 
+/// A fresh code: 6 random digits, or the pool's fixed code in test mode (`--fixed-code`),
+/// which is warned about each time so that nobody mistakes the mode for a normal one.
+pub(crate) fn new_code(limits: &Limits) -> Result<String, ApiError> {
+    match &limits.fixed_code {
+        Some(code) => {
+            tracing::warn!("test mode: sending the fixed code instead of a random one");
+            Ok(code.clone())
+        }
+        None => util::six_digit_code(),
+    }
+}
+
 /// Creates (or replaces) the code of a purpose and returns the delivery to record once the
 /// transaction commits. Too many requests within the window is `LimitExceededException`.
 #[allow(clippy::too_many_arguments)]
@@ -59,7 +71,7 @@ pub(crate) fn issue(
     if sent >= i64::from(limits.code_requests) {
         return Err(ApiError::limit_exceeded());
     }
-    let code = util::six_digit_code()?;
+    let code = new_code(limits)?;
     let row = CodeRow {
         code: code.clone(),
         attr: attribute.to_owned(),

@@ -553,7 +553,7 @@ pub(crate) fn open_step_as(
                     .get(attribute)
                     .cloned()
                     .ok_or_else(|| ApiError::internal("an MFA code has no destination"))?;
-                let code = util::six_digit_code()?;
+                let code = super::codes::new_code(&state.limits)?;
                 let d = Delivery {
                     attribute: attribute.to_owned(),
                     medium: Medium::for_attribute(attribute),

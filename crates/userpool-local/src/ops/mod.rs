@@ -11,6 +11,7 @@ pub(crate) mod auth;
 pub(crate) mod codes;
 pub(crate) mod crypto;
 pub(crate) mod devices;
+pub(crate) mod domains;
 pub(crate) mod groups;
 pub(crate) mod mfa;
 pub(crate) mod refresh;
@@ -113,6 +114,15 @@ pub(crate) async fn call(
         "AdminRemoveUserFromGroup" => groups::admin_remove_user_from_group(state, p).await,
         "AdminListGroupsForUser" => groups::admin_list_groups_for_user(state, p).await,
         "ListUsersInGroup" => groups::list_users_in_group(state, p).await,
+        "CreateUserPoolDomain" => domains::create_user_pool_domain(state, p).await,
+        "DescribeUserPoolDomain" => domains::describe_user_pool_domain(state, p).await,
+        "UpdateUserPoolDomain" => domains::update_user_pool_domain(state, p).await,
+        "DeleteUserPoolDomain" => domains::delete_user_pool_domain(state, p).await,
+        "CreateResourceServer" => domains::create_resource_server(state, p).await,
+        "DescribeResourceServer" => domains::describe_resource_server(state, p).await,
+        "ListResourceServers" => domains::list_resource_servers(state, p).await,
+        "UpdateResourceServer" => domains::update_resource_server(state, p).await,
+        "DeleteResourceServer" => domains::delete_resource_server(state, p).await,
         other => Err(ApiError::new(
             ExceptionName::UnknownOperation,
             format!("The operation {other} is not supported by the local user pool."),

@@ -11,7 +11,7 @@
 //!
 //! This module holds the schema and the connections; the queries live in one submodule per
 //! table (`pools` with `pool_keys` and `clients`, `users`, `aliases`, `codes`, `sessions` with
-//! `rotated_refresh`, `groups` with `group_members`) and are
+//! `rotated_refresh`, `groups` with `group_members`, `domains` with `resource_servers`) and are
 //! re-exported here, so callers write `store::user_by_sub`.
 
 use std::path::Path;
@@ -169,6 +169,27 @@ END;
 CREATE TRIGGER IF NOT EXISTS sessions_delete_device_link AFTER DELETE ON sessions BEGIN
     DELETE FROM device_sessions WHERE origin_jti = OLD.origin_jti;
 END;
+CREATE TABLE IF NOT EXISTS domains (
+    domain TEXT PRIMARY KEY,
+    pool_id TEXT NOT NULL UNIQUE,
+    certificate_arn TEXT,
+    cloudfront TEXT,
+    managed_login_version INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS resource_servers (
+    pool_id TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    PRIMARY KEY (pool_id, identifier)
+);
+-- A pool's domain and resource servers go with the pool's row.
+CREATE TRIGGER IF NOT EXISTS pools_delete_domains AFTER DELETE ON pools BEGIN
+    DELETE FROM domains WHERE pool_id = OLD.id;
+    DELETE FROM resource_servers WHERE pool_id = OLD.id;
+END;
 "#;
 
 const READERS: usize = 3;
@@ -193,7 +214,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// Brings a database made by an older version up to the current schema. Tables added
-/// since (`pool_keys`, `groups`, `group_members`, `user_mfa`, `rotated_refresh`, `devices`, `device_sessions`) need nothing here: [`SCHEMA`] creates whatever is
+/// since (`pool_keys`, `groups`, `group_members`, `user_mfa`, `rotated_refresh`, `devices`, `device_sessions`, `domains`, `resource_servers`) need nothing here: [`SCHEMA`] creates whatever is
 /// missing on every open; this handles columns added to existing tables.
 fn migrate(c: &Connection) -> rusqlite::Result<()> {
     let has_cred_gen: bool = c.query_row(
@@ -365,6 +386,7 @@ fn join_err(e: tokio::task::JoinError) -> ApiError {
 mod aliases;
 mod codes;
 mod devices;
+mod domains;
 mod groups;
 mod mfa;
 mod pools;
@@ -374,6 +396,7 @@ mod users;
 pub(crate) use aliases::*;
 pub(crate) use codes::*;
 pub(crate) use devices::*;
+pub(crate) use domains::*;
 pub(crate) use groups::*;
 pub(crate) use mfa::*;
 pub(crate) use pools::*;
