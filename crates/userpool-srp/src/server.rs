@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::client::PrivateExp;
+use crate::client::{PrivateExp, SERVER_KEY_BYTES};
 use crate::encoding::{
     SignedInt, hex_minimal, pad_unsigned_secret, parse_signed_hex, parse_unsigned_hex,
 };
@@ -196,9 +196,12 @@ impl fmt::Debug for SrpServer {
 }
 
 impl SrpServer {
-    /// Starts an attempt with a fresh random 128-byte `b`: `B = (k·v + g^b) mod N`.
+    /// Starts an attempt with a fresh random 384-bit `b`: `B = (k·v + g^b) mod N`. The
+    /// client's `a` is 1024 bits, as the reference client draws it; the server's may be
+    /// short, as RFC 3526 §8 and RFC 7919 §5.2 allow for this group: twice its ~128-bit
+    /// strength and more (`SERVER_KEY_BYTES` in `client.rs` says why 384).
     pub fn new(v: &PasswordVerifier) -> Result<SrpServer, SrpError> {
-        Self::from_exp(v, PrivateExp::random("b")?)
+        Self::from_exp(v, PrivateExp::random(SERVER_KEY_BYTES, "b")?)
     }
 
     /// Starts an attempt with a given private `b` (big-endian, 1 to 384 bytes, not zero),
@@ -301,6 +304,20 @@ impl SrpServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server draws a 384-bit `b` (the client 1024 bits), and a fresh attempt still
+    /// answers a real client: the round trips in `tests/api.rs` and the device tests run
+    /// on fresh servers too.
+    #[test]
+    fn a_fresh_server_exponent_is_384_bits_and_random() {
+        let v = crate::make_verifier("us-east-1_AbCdEfGhI", "alice", "Corr3ct-Horse");
+        let one = SrpServer::new(&v).unwrap();
+        let two = SrpServer::new(&v).unwrap();
+        assert_eq!(one.b.bits, 384);
+        assert!(one.b.limbs[6..].iter().all(|&l| l == 0));
+        assert_ne!(*one.b.limbs, *two.b.limbs);
+        assert_ne!(one.srp_b_hex(), two.srp_b_hex());
+    }
 
     #[test]
     fn verifier_hex_forms() {
