@@ -1,8 +1,8 @@
 //! Tidy checks of the workspace's shape, under plain `cargo test`: the dependency arrows
 //! ARCHITECTURE.md promises, where the AWS SDK may appear, what a plain `cargo build`
 //! builds, that benchmarks live in `bench/` only, that ARCHITECTURE.md's code map
-//! names every crate, and that docs/local-pool.md lists every operation the local pool
-//! serves.
+//! names every crate, that docs/local-pool.md lists every operation the local pool
+//! serves, and that product code unwraps nothing but listed constants.
 //!
 //! It reads `cargo metadata`, so it checks the manifests as they are, features included.
 
@@ -329,5 +329,82 @@ fn docs_local_pool_lists_every_operation_served_and_counts_them() {
     assert!(
         section.contains(&count),
         "docs/local-pool.md's Operations should say {count:?}"
+    );
+}
+
+/// The `unwrap()` / `expect("…")` calls of product code outside tests, by file: each one
+/// here is on a constant and says in a comment why it cannot fail. Anything else that
+/// could panic on input must return a typed error instead. (`Batch::expect(key, value)`,
+/// the storage batch's condition, takes no string literal and is not counted.)
+const ALLOWED_UNWRAPS: &[(&str, usize)] = &[
+    // `Odd::new(N)` and `NonZero::new(N)` of the RFC 3526 prime.
+    ("crates/userpool-srp/src/field.rs", 2),
+    // A 16-byte HKDF-SHA256 output, well inside its 255 × 32-byte limit.
+    ("crates/userpool-srp/src/hash.rs", 1),
+];
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn product_code_unwraps_only_constants() {
+    let root = root();
+    let mut found: BTreeMap<String, usize> = BTreeMap::new();
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
+        rust_files(&krate.unwrap().path().join("src"), &mut files);
+    }
+    assert!(
+        files.len() > 50,
+        "found too few source files: {}",
+        files.len()
+    );
+    for path in files {
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        // Test code: the unit-test folders, the test-only helpers and vector tests.
+        if rel.contains("/src/tests/")
+            || rel.ends_with("test_util.rs")
+            || rel.ends_with("kat_tests.rs")
+        {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        // A file's unit tests come last, after `#[cfg(test)] mod tests`.
+        let product = source
+            .find("#[cfg(test)]\nmod tests")
+            .map_or(source.as_str(), |at| &source[..at]);
+        let count = product
+            .lines()
+            .filter(|l| {
+                let code = l.trim_start();
+                !code.starts_with("//")
+                    && (code.contains(".unwrap()") || code.contains(".expect(\""))
+            })
+            .count();
+        if count > 0 {
+            found.insert(rel, count);
+        }
+    }
+    let allowed: BTreeMap<String, usize> = ALLOWED_UNWRAPS
+        .iter()
+        .map(|(f, n)| ((*f).to_owned(), *n))
+        .collect();
+    assert_eq!(
+        found, allowed,
+        "unwrap()/expect() in product code outside tests: return a typed error instead \
+         (or, for a constant that cannot fail, say why and list it in ALLOWED_UNWRAPS)"
     );
 }
