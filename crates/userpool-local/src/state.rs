@@ -107,6 +107,8 @@ pub(crate) struct State {
     clients: ReadThrough<ClientRt>,
     pub pending: Pending,
     pub outbox: Outbox,
+    /// Authorization codes of the hosted sign-in, not yet redeemed.
+    pub grants: crate::hosted::grants::Grants,
     pub limits: Limits,
     pub region: String,
     pub access: Access,
@@ -127,6 +129,7 @@ impl State {
             clients: ReadThrough::default(),
             pending: Pending::new(pending_limits)?,
             outbox: Outbox::default(),
+            grants: Default::default(),
             limits,
             region,
             access,
