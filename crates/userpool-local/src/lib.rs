@@ -146,10 +146,8 @@
 
 mod attributes;
 mod config;
-mod dashboard;
 mod error;
 mod guard;
-mod hosted;
 mod janitor;
 mod ops;
 mod outbox;

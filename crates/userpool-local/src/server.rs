@@ -112,8 +112,6 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             "/{pool_id}/.well-known/openid-configuration",
             get(openid_configuration),
         )
-        .merge(crate::hosted::routes())
-        .merge(crate::dashboard::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), host_guard))
         .with_state(state)

@@ -107,8 +107,6 @@ pub(crate) struct State {
     clients: ReadThrough<ClientRt>,
     pub pending: Pending,
     pub outbox: Outbox,
-    /// Authorization codes of the hosted sign-in, not yet redeemed.
-    pub grants: crate::hosted::grants::Grants,
     pub limits: Limits,
     pub region: String,
     pub access: Access,
@@ -129,7 +127,6 @@ impl State {
             clients: ReadThrough::default(),
             pending: Pending::new(pending_limits)?,
             outbox: Outbox::default(),
-            grants: Default::default(),
             limits,
             region,
             access,
