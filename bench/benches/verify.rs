@@ -5,16 +5,20 @@
 //! `cargo bench -p userpool-bench --bench verify`
 //!
 //! - `verify/verify_sync`: one verification (signature, `iss`, `token_use`, `client_id`,
-//!   `exp`, `iat`) with the keys cached: no I/O, no lock.
+//!   `exp`, `iat`) with the keys cached and the verified-token cache off: the signature
+//!   path, no I/O, no lock.
 //! - `verify/verify_async`: the same through the async `verify`, on a current-thread
 //!   runtime.
+//! - `verify/verify_sync_token_cache_hit`: the default verifier, its token cache warm
+//!   with the same tokens: the claim checks only (the signature and the decoding are
+//!   skipped).
 //! - `verify/unknown_issuer_refused`: a token of a pool the verifier does not know, refused
 //!   before any signature work (what a flood of forged tokens costs).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use userpool_bench::verify::TokenSet;
+use userpool_bench::verify::{TokenCache, TokenSet};
 use userpool_local::LocalPool;
 use userpool_verify::{Pool, TokenUse, Verifier};
 
@@ -31,10 +35,13 @@ fn benches(c: &mut Criterion) {
         server.shutdown().await.expect("shutdown");
         set
     });
-    let verifier = set.verifier().expect("verifier");
+    let verifier = set.verifier(TokenCache::Off).expect("verifier");
+    let cached = set.verifier(TokenCache::On).expect("verifier");
     let tokens = &set.tokens;
     for t in tokens {
         verifier.verify_sync(t).expect("a real token verifies");
+        cached.verify_sync(t).expect("a real token verifies");
+        assert!(cached.is_cached(t));
     }
     let stranger = Verifier::builder()
         .pool(
@@ -61,6 +68,12 @@ fn benches(c: &mut Criterion) {
             i = i.wrapping_add(1);
             rt.block_on(verifier.verify(black_box(&tokens[i % tokens.len()])))
                 .expect("verifies")
+        })
+    });
+    group.bench_function("verify_sync_token_cache_hit", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            black_box(cached.verify_sync(black_box(&tokens[i % tokens.len()]))).expect("verifies")
         })
     });
     group.bench_function("unknown_issuer_refused", |b| {

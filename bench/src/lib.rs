@@ -23,3 +23,7 @@ pub mod jwt;
 pub mod local;
 pub mod stats;
 pub mod verify;
+
+/// The version of `aws-cognito-srp` that bench/Cargo.toml pins exactly (`=`), as the
+/// report names it.
+pub const AWS_COGNITO_SRP_VERSION: &str = "0.2.6";

@@ -117,12 +117,7 @@ impl ServerProcess {
             .filter(|e| e.starts_with("http://"))
             .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
             .to_owned();
-        let clock_ticks = Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0);
+        let clock_ticks = clock_ticks();
         Self {
             child,
             endpoint,
@@ -151,24 +146,43 @@ impl ServerProcess {
 
     /// The server's CPU time so far (user + system), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // The command name may hold spaces: the fields that follow start after its ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest)
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        // utime and stime are fields 14 and 15 of stat(5); field 3 is the first after ')'.
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        (ticks(11) + ticks(12)) / self.clock_ticks
+        process_cpu_seconds(self.child.id(), self.clock_ticks)
     }
+}
+
+/// Clock ticks per second of `/proc/PID/stat`'s times (`getconf CLK_TCK`; 100, Linux's
+/// USER_HZ, if that cannot be asked).
+pub fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// The fields of a `/proc/PID/stat` line after the command name, which is in parentheses
+/// and may hold spaces: the first is the state, field 3 of stat(5).
+pub fn stat_fields(stat: &str) -> Vec<&str> {
+    stat.rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect()
+}
+
+/// CPU time (user + system) of process `pid` so far, in seconds; 0 if it cannot be read.
+pub fn process_cpu_seconds(pid: u32, clock_ticks: f64) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields = stat_fields(&stat);
+    // utime and stime are fields 14 and 15 of stat(5)
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / clock_ticks
 }
 
 impl Drop for ServerProcess {

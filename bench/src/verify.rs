@@ -64,6 +64,15 @@ impl TokenSet {
                 tokens.push(access.to_owned());
             }
         }
+        // The signature row measures tokens not seen before: each must be its own.
+        let distinct: std::collections::HashSet<&String> = tokens.iter().collect();
+        if distinct.len() != tokens.len() {
+            bail!(
+                "{} of {} access tokens are repeats: the sign-ins must give distinct tokens",
+                tokens.len() - distinct.len(),
+                tokens.len()
+            );
+        }
         let issuer = format!("{}/{pool_id}", endpoint.trim_end_matches('/'));
         let mut http = Client::new(Endpoint::parse(endpoint)?);
         let path = format!("/{pool_id}{}", userpool_types::claims::JWKS_PATH);
@@ -118,16 +127,33 @@ impl TokenSet {
     }
 
     /// A verifier with the checks a service makes of these tokens (issuer, access tokens
-    /// of this client), offline, its cache warm from the JWKS given at start-up.
-    pub fn verifier(&self) -> Result<Verifier> {
-        Ok(Verifier::builder()
+    /// of this client), offline, its JWKS cache warm from the JWKS given at start-up.
+    /// `token_cache`: [`TokenCache::Off`] measures the signature path (every
+    /// verification checks the RS256 signature), [`TokenCache::On`] the default verifier,
+    /// whose verified-token cache serves a token seen before.
+    pub fn verifier(&self, token_cache: TokenCache) -> Result<Verifier> {
+        let builder = Verifier::builder()
             .pool(
                 Pool::with_issuer(&self.issuer)?
                     .token_use(TokenUse::Access)
                     .client_id(&self.client_id)
                     .jwks(&self.jwks),
             )
-            .offline()
-            .build()?)
+            .offline();
+        let builder = match token_cache {
+            TokenCache::Off => builder.no_token_cache(),
+            // The default capacity (4096) holds every token of the bench.
+            TokenCache::On => builder,
+        };
+        Ok(builder.build()?)
     }
+}
+
+/// Whether the verifier measured keeps verified tokens ([`TokenSet::verifier`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCache {
+    /// Off: every verification is a signature check (the "signature path").
+    Off,
+    /// On (the default of `userpool-verify`), warm: every verification is a hit.
+    On,
 }

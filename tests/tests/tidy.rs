@@ -153,24 +153,39 @@ fn dependency_arrows_are_the_allowed_ones() {
             );
         }
     }
-    // The SDK transport is optional in the facade: `default-features = false` builds
-    // without the AWS SDK.
-    let facade = &meta["packages"]
+    // Optional dependencies are arrows too (a feature turns them on): the facade's two
+    // must be among the arrows checked above, and stay optional. The SDK transport, so
+    // that `default-features = false` builds without the AWS SDK; the verifier, so that a
+    // client that only sends its tokens on builds no RSA code.
+    let facade = packages
+        .iter()
+        .find(|p| p.name == "userpool")
+        .expect("the facade is a workspace package");
+    let facade_deps = meta["packages"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["name"] == "userpool")
-        .unwrap()["dependencies"];
-    let sdk = facade
+        .unwrap()["dependencies"]
         .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "userpool-transport-sdk" && d["kind"].is_null())
-        .expect("the facade depends on the SDK transport");
-    assert_eq!(
-        sdk["optional"], true,
-        "the SDK transport must be optional in the facade"
-    );
+        .unwrap();
+    for (dep, what) in [
+        ("userpool-transport-sdk", "the SDK transport"),
+        ("userpool-verify", "the verifier"),
+    ] {
+        assert!(
+            facade.normal.contains(dep),
+            "the arrow check must see the facade's optional dependency on {dep}"
+        );
+        let found = facade_deps
+            .iter()
+            .find(|d| d["name"] == dep && d["kind"].is_null())
+            .unwrap_or_else(|| panic!("the facade depends on {what} ({dep})"));
+        assert_eq!(
+            found["optional"], true,
+            "{what} ({dep}) must be optional in the facade"
+        );
+    }
 }
 
 #[test]

@@ -31,6 +31,8 @@ pub struct Peers {
     pub node_clients_modules: PathBuf,
     /// The `node_modules` with aws-amplify 6.
     pub amplify_v6_modules: PathBuf,
+    /// The `node_modules` with playwright-core, which drives Debian's Chromium.
+    pub browser_modules: PathBuf,
 }
 
 /// Sets up every peer (idempotent: a venv whose requirements did not change is reused, an
@@ -39,10 +41,12 @@ pub fn setup_all() -> Result<Peers> {
     let boto3_python = venv("boto3-venv", "boto3.txt")?.join("bin").join("python");
     let node_clients_modules = npm_project("node-clients")?.join("node_modules");
     let amplify_v6_modules = npm_project("amplify-v6")?.join("node_modules");
+    let browser_modules = npm_project("browser")?.join("node_modules");
     Ok(Peers {
         boto3_python,
         node_clients_modules,
         amplify_v6_modules,
+        browser_modules,
     })
 }
 

@@ -49,7 +49,8 @@ pub fn run(extra: &[String]) -> Result<()> {
             .args(extra)
             .env("USERPOOL_BOTO3_PYTHON", &peers.boto3_python)
             .env("USERPOOL_NODE_CLIENTS_MODULES", &peers.node_clients_modules)
-            .env("USERPOOL_AMPLIFY_V6_MODULES", &peers.amplify_v6_modules),
+            .env("USERPOOL_AMPLIFY_V6_MODULES", &peers.amplify_v6_modules)
+            .env("USERPOOL_BROWSER_MODULES", &peers.browser_modules),
     )?;
     run_step(
         "tests (userpool with the verify feature)",

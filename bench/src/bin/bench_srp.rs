@@ -1,8 +1,9 @@
 //! The client SRP work of one sign-in with `userpool_srp`, timed like the peers' scripts
-//! time theirs (`xtask/peers/node-clients/srp.js`, `xtask/peers/pycognito_srp.py`).
+//! time theirs (`xtask/peers/node-clients/srp.js`, `xtask/peers/pycognito_srp.py`,
+//! `xtask/peers/gmp_srp.py`), or with the other Rust crate, `aws-cognito-srp`.
 //!
 //! ```text
-//! userpool-bench-srp VECTORS.jsonl [ITERATIONS] [RUNS]
+//! userpool-bench-srp VECTORS.jsonl [ITERATIONS] [RUNS] [userpool|aws-cognito-srp]
 //! ```
 //!
 //! One operation = `SrpClient::new()` (a random `a`, A = g^a), reading SRP_A, and
@@ -10,12 +11,18 @@
 //! cycle through the vectors file; each vector is first replayed with its fixed private
 //! `a` and checked against the expected SRP_A and signature. Prints one JSON object with
 //! the mean time per operation of each run and their median, in milliseconds.
+//!
+//! With `aws-cognito-srp`, one operation is that crate's equivalent: `SrpClient::new` (its
+//! random `a`), `get_auth_parameters` (A) and `verify` (the signature) on the same
+//! challenges. It draws `a` inside and stamps the clock's time, so its answers cannot be
+//! checked against the vectors; vectors it refuses (it reads a salt as unsigned hex, so a
+//! negative salt is an error) are reported in `unsupported` and left out.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use serde_json::{Value, json};
-use userpool_bench::stats;
+use userpool_bench::{AWS_COGNITO_SRP_VERSION, stats};
 use userpool_srp::{PasswordClaimRequest, SrpClient};
 
 struct Vector {
@@ -94,14 +101,49 @@ fn one_sign_in(v: &Vector) -> String {
         .expect("a claim")
 }
 
+/// One sign-in's client work with `aws-cognito-srp`, or its error on this vector.
+fn aws_cognito_srp_sign_in(v: &Vector) -> Result<String, aws_cognito_srp::SrpError> {
+    let pool_id = format!("us-east-1_{}", v.pool_name);
+    let user = aws_cognito_srp::User::new(&pool_id, &v.user_id_for_srp, &v.password);
+    let client = aws_cognito_srp::SrpClient::new(user, "bench-client", None);
+    let srp_a = client.get_auth_parameters();
+    black_box(&srp_a);
+    let claim = client.verify(
+        black_box(&v.secret_block_b64),
+        &v.user_id_for_srp,
+        &v.salt_hex,
+        &v.srp_b_hex,
+    )?;
+    Ok(claim.password_claim_signature)
+}
+
+/// Mean milliseconds per operation of each run, after a warm-up.
+fn time_runs(iterations: usize, runs: usize, mut op: impl FnMut(usize)) -> Vec<f64> {
+    for i in 0..iterations.min(20) {
+        op(i);
+    }
+    let mut per_op = Vec::new();
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        for i in 0..iterations {
+            op(i);
+        }
+        per_op.push(t0.elapsed().as_secs_f64() * 1000.0 / iterations as f64);
+    }
+    per_op
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: userpool-bench-srp VECTORS.jsonl [ITERATIONS] [RUNS]");
+        eprintln!(
+            "usage: userpool-bench-srp VECTORS.jsonl [ITERATIONS] [RUNS] [userpool|aws-cognito-srp]"
+        );
         std::process::exit(2);
     };
     let iterations: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(200);
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let implementation = args.get(3).map(String::as_str).unwrap_or("userpool");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(1)
@@ -112,6 +154,44 @@ fn main() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| Vector::from_json(&v))
         .collect();
+    if implementation == "aws-cognito-srp" {
+        let unsupported: Vec<&str> = vectors
+            .iter()
+            .filter(|v| aws_cognito_srp_sign_in(v).is_err())
+            .map(|v| v.case.as_str())
+            .collect();
+        let usable: Vec<&Vector> = vectors
+            .iter()
+            .filter(|v| !unsupported.contains(&v.case.as_str()))
+            .collect();
+        if usable.is_empty() {
+            eprintln!("aws-cognito-srp accepted no vector");
+            std::process::exit(1);
+        }
+        let per_op = time_runs(iterations, runs, |i| {
+            black_box(aws_cognito_srp_sign_in(usable[i % usable.len()]).ok());
+        });
+        println!(
+            "{}",
+            json!({
+                "impl": "aws-cognito-srp",
+                "version": AWS_COGNITO_SRP_VERSION,
+                "runtime": "rust (release)",
+                "unit": "ms",
+                "per_op_ms": per_op,
+                "median_ms": stats::median(&per_op),
+                "iterations": iterations,
+                "runs": runs,
+                "vectors": usable.len(),
+                "unsupported": unsupported,
+            })
+        );
+        return;
+    }
+    if implementation != "userpool" {
+        eprintln!("unknown implementation {implementation:?}: userpool or aws-cognito-srp");
+        std::process::exit(2);
+    }
     let mismatches: Vec<&str> = vectors
         .iter()
         .filter(|v| !check(v))
@@ -125,17 +205,9 @@ fn main() {
         eprintln!("no vector verified");
         std::process::exit(1);
     }
-    for i in 0..iterations.min(20) {
+    let per_op = time_runs(iterations, runs, |i| {
         black_box(one_sign_in(usable[i % usable.len()]));
-    }
-    let mut per_op = Vec::new();
-    for _ in 0..runs {
-        let t0 = Instant::now();
-        for i in 0..iterations {
-            black_box(one_sign_in(usable[i % usable.len()]));
-        }
-        per_op.push(t0.elapsed().as_secs_f64() * 1000.0 / iterations as f64);
-    }
+    });
     println!(
         "{}",
         json!({

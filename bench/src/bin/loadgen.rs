@@ -114,8 +114,12 @@ async fn signin(args: &Args) -> Result<Value, String> {
     let setup_s = setup_started.elapsed().as_secs_f64();
     let setup = Rc::new(setup);
 
+    // Counted so that a caller dividing the server's CPU time by the sign-ins it served
+    // (`cargo xtask bench`) counts the warm-up's too.
+    let mut warmup_signins = 0;
     if warmup > 0 {
         let w = run(&endpoint, &setup, flow, workers, warmup, max_secs).await;
+        warmup_signins = w.signins;
         if w.signins == 0 {
             return Err(format!(
                 "no sign-in succeeded during the warm-up ({} errors; first: {})",
@@ -161,6 +165,7 @@ async fn signin(args: &Args) -> Result<Value, String> {
         "users": setup.usernames.len(),
         "workers": workers,
         "count": count,
+        "warmup_signins": warmup_signins,
         "setup_s": setup_s,
         "signins_per_sec": stats::median(&rates),
         "p50_ms": stats::median(&p50s),

@@ -5,6 +5,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use super::client::{AWS_COGNITO_SRP, GMP};
 use super::peers::{self, BenchPeers};
 use super::{AMPLIFY, AWS_JWT_VERIFY, COGNITO_LOCAL, JS_CLIENT, MOTO, PYCOGNITO};
 
@@ -61,5 +62,7 @@ pub(super) fn peer_versions(peers: &BenchPeers) -> Value {
         PYCOGNITO: peers::pip_version(&peers.pycognito_python, "pycognito"),
         MOTO: peers::pip_version(&peers.moto_python, "moto"),
         COGNITO_LOCAL: peers::npm_version(&cl_modules, COGNITO_LOCAL),
+        AWS_COGNITO_SRP: crate::AWS_COGNITO_SRP_VERSION,
+        GMP: peers::pip_version(&peers.pycognito_python, "gmpy2"),
     })
 }

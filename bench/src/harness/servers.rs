@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::peers::BenchPeers;
 use super::process::{json_of, num, pinned};
 use super::{COGNITO_LOCAL, LOCAL, LOCAL_MEM, MOTO, Params, Programs, median, program};
+use crate::local::{clock_ticks, process_cpu_seconds, stat_fields};
 
 /// A server we started, in its own process group; stopped on drop.
 pub(super) struct Server {
@@ -186,8 +187,9 @@ pub(super) fn wait_ready(
     }
 }
 
-/// VmRSS and VmHWM (KiB) of `pid` and all its descendants.
-pub(super) fn tree_memory_kib(pid: u32) -> (u64, u64) {
+/// `pid` and all its descendants (a server may be a launcher and its child: npx, a
+/// shell script).
+fn process_tree(pid: u32) -> Vec<u32> {
     let mut parent_of: Vec<(u32, u32)> = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
@@ -197,10 +199,8 @@ pub(super) fn tree_memory_kib(pid: u32) -> (u64, u64) {
             let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
                 continue;
             };
-            // the command name is in parentheses and may hold spaces: parse after the last ')'
-            let ppid = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            let ppid = stat_fields(&stat)
+                .get(1)
                 .and_then(|s| s.parse::<u32>().ok());
             if let Some(pp) = ppid {
                 parent_of.push((p, pp));
@@ -218,6 +218,78 @@ pub(super) fn tree_memory_kib(pid: u32) -> (u64, u64) {
         }
         i += 1;
     }
+    tree
+}
+
+/// The crypto-bound ceiling (`userpool-bench-ceiling`) on one thread, pinned to the
+/// servers' core, and on two threads unpinned, with the scaling from one to two.
+fn crypto_ceiling(p: &Params, programs: &Programs) -> Result<Value> {
+    let bin = program(&programs.bench_ceiling, "userpool-bench-ceiling")?;
+    let iterations = if p.quick { "10" } else { "60" };
+    let runs = p.runs.to_string();
+    let one = json_of(
+        "crypto ceiling, one thread",
+        pinned(1, &bin).args(["1", iterations, &runs]),
+    )?;
+    let two = json_of(
+        "crypto ceiling, two threads",
+        Command::new(&bin).args(["2", iterations, &runs]),
+    )?;
+    let scale = |k: &str| {
+        let f = |v: &Value| v.get(k).and_then(Value::as_f64);
+        f(&two).zip(f(&one)).map(|(t, o)| t / o)
+    };
+    Ok(json!({
+        "unit": "the cryptography a sign-in cannot skip, alone, operations per second",
+        "one_thread": one,
+        "two_threads": two,
+        "scaling_two_vs_one": {
+            "password": scale("password_median_per_sec"),
+            "srp": scale("srp_median_per_sec"),
+            "min_ratio": 1.8,
+        },
+    }))
+}
+
+/// Server CPU milliseconds per sign-in served in one load generator call (its warm-up and
+/// all its runs, failed sign-ins included), or null when nothing was served.
+fn cpu_ms_per_signin(loadgen: &Value, cpu_s: f64) -> Value {
+    let runs: u64 = loadgen
+        .get("runs")
+        .and_then(Value::as_array)
+        .map(|runs| {
+            runs.iter()
+                .map(|r| {
+                    r.get("signins").and_then(Value::as_u64).unwrap_or(0)
+                        + r.get("errors").and_then(Value::as_u64).unwrap_or(0)
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    let served = runs
+        + loadgen
+            .get("warmup_signins")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+    if served == 0 || cpu_s <= 0.0 {
+        Value::Null
+    } else {
+        json!(cpu_s * 1000.0 / served as f64)
+    }
+}
+
+/// CPU time (user + system, seconds) of `pid` and all its descendants so far.
+pub(super) fn tree_cpu_seconds(pid: u32) -> f64 {
+    let ticks = clock_ticks();
+    process_tree(pid)
+        .into_iter()
+        .map(|p| process_cpu_seconds(p, ticks))
+        .sum()
+}
+
+/// VmRSS and VmHWM (KiB) of `pid` and all its descendants.
+pub(super) fn tree_memory_kib(pid: u32) -> (u64, u64) {
+    let tree = process_tree(pid);
     let (mut rss, mut hwm) = (0, 0);
     for p in tree {
         let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
@@ -298,6 +370,7 @@ pub(super) fn server_sign_ins(
             Ok(ServerKind::CognitoLocal(peers.cognito_local_start.clone())),
         ),
     ];
+    let ceiling = crypto_ceiling(p, programs);
     let mut medians = Map::new();
     let mut details = Map::new();
     let mut errors = Map::new();
@@ -337,10 +410,21 @@ pub(super) fn server_sign_ins(
             let higher = |k: &str| f(&ours, k) / f(theirs, k);
             let lower = |k: &str| f(theirs, k) / f(&ours, k);
             out.insert(format!("ratio_vs_{peer}"), json!(higher("signins_per_sec")));
+            // Issue 13's SRP target: our full SRP sign-ins against the peer's password
+            // sign-ins, by rate (same load generator) and by the server's CPU per sign-in.
+            out.insert(
+                format!("srp_vs_{peer}_password"),
+                json!({
+                    "by_rate": f(&ours, "srp_signins_per_sec") / f(theirs, "signins_per_sec"),
+                    "by_server_cpu": f(theirs, "server_cpu_ms_per_signin") / f(&ours, "srp_server_cpu_ms_per_signin"),
+                    "min_ratio": 1.0,
+                }),
+            );
             out.insert(
                 format!("ratios_by_metric_vs_{peer}"),
                 json!({
                     "signins_per_sec": higher("signins_per_sec"),
+                    "server_cpu_ms_per_signin": lower("server_cpu_ms_per_signin"),
                     "p50_ms": lower("p50_ms"),
                     "p99_ms": lower("p99_ms"),
                     "startup_ms": lower("startup_ms"),
@@ -349,6 +433,48 @@ pub(super) fn server_sign_ins(
             );
         }
     }
+    match ceiling {
+        Ok(c) => {
+            // How close the server comes to the crypto it cannot skip: the ceiling's CPU
+            // per sign-in (one thread) over the server's measured CPU per sign-in.
+            if let Some(ours) = medians.get(LOCAL) {
+                let per_op = |k: &str| {
+                    c["one_thread"]
+                        .get(k)
+                        .and_then(Value::as_f64)
+                        .map(|r| 1000.0 / r)
+                };
+                let cpu = |k: &str| ours.get(k).and_then(Value::as_f64);
+                let fraction = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+                let pw = fraction(
+                    per_op("password_median_per_sec"),
+                    cpu("server_cpu_ms_per_signin"),
+                );
+                let srp = fraction(
+                    per_op("srp_median_per_sec"),
+                    cpu("srp_server_cpu_ms_per_signin"),
+                );
+                out.insert(
+                    "fraction_of_ceiling".into(),
+                    json!({
+                        "password": pw,
+                        "srp": srp,
+                        "password_target": {"min": 0.8, "met": pw.map(|f| f >= 0.8)},
+                    }),
+                );
+            }
+            out.insert("crypto_ceiling".into(), c);
+        }
+        Err(e) => {
+            errors.insert("crypto_ceiling".into(), json!(format!("{e:#}")));
+        }
+    }
+    // Issue 13's password target: at least 2.5x moto's rate.
+    let password_ratio = out.get(&format!("ratio_vs_{MOTO}")).and_then(Value::as_f64);
+    out.insert(
+        "target".into(),
+        json!({ "vs": MOTO, "min_ratio": 2.5, "ratio": password_ratio, "met": password_ratio.map(|r| r >= 2.5) }),
+    );
     out.insert("medians".into(), Value::Object(medians));
     if !errors.is_empty() {
         out.insert("errors".into(), Value::Object(errors));
@@ -358,7 +484,7 @@ pub(super) fn server_sign_ins(
         json!([
             "moto's USER_SRP_AUTH is fake (it accepts any signature) and cognito-local has no SRP: the SRP row is userpool-local alone",
             "userpool-local runs with --data (durable SQLite) and is the row the ratios use; userpool-local-in-memory is the same server with --in-memory; moto keeps state in memory; cognito-local writes JSON files",
-            "the SRP rate includes the client's own SRP work on the load generator's core",
+            "the SRP rate includes the client's own SRP work on the load generator's core; server_cpu_ms_per_signin is the server process tree's user + system CPU (from /proc) over the sign-ins it served, warm-up included, and is the server's cost alone",
             "every run of a server goes on with the state of the runs before it (the per-run figures are in details); cognito-local slows down run after run as its JSON files grow with every sign-in's refresh token, and a run stops at max_secs_per_run",
         ]),
     );
@@ -425,17 +551,29 @@ pub(super) fn measure_server(
                 .args(["--runs", &p.runs.to_string()]),
         )
     };
-    let password = signin("password", p.server_count)?;
+    // The server's own CPU time per sign-in, beside the rate: on this 2-core machine the
+    // load generator's core also does the client's SRP work, which can bound the SRP rate
+    // before the server does; CPU per sign-in is the server's cost alone.
+    let server_pid = server.pid();
+    let timed = |flow: &str, count: usize| -> Result<(Value, f64)> {
+        let cpu0 = tree_cpu_seconds(server_pid);
+        let v = signin(flow, count)?;
+        let cpu = tree_cpu_seconds(server_pid) - cpu0;
+        Ok((v, cpu))
+    };
+    let password = timed("password", p.server_count)?;
     let srp = if matches!(kind, ServerKind::Local(_)) {
-        Some(signin("srp", p.server_srp_count))
+        Some(timed("srp", p.server_srp_count))
     } else {
         None
     };
     let (rss_after, hwm) = tree_memory_kib(server.pid());
     server.stop();
 
+    let (password, password_cpu_s) = password;
     let mut summary = json!({
         "signins_per_sec": num(&password, "signins_per_sec")?,
+        "server_cpu_ms_per_signin": cpu_ms_per_signin(&password, password_cpu_s),
         "p50_ms": num(&password, "p50_ms")?,
         "p99_ms": num(&password, "p99_ms")?,
         "errors": password.get("errors").cloned().unwrap_or(Value::Null),
@@ -451,8 +589,9 @@ pub(super) fn measure_server(
         "password": password,
     });
     match srp {
-        Some(Ok(v)) => {
+        Some(Ok((v, cpu_s))) => {
             summary["srp_signins_per_sec"] = json!(num(&v, "signins_per_sec")?);
+            summary["srp_server_cpu_ms_per_signin"] = json!(cpu_ms_per_signin(&v, cpu_s));
             summary["srp_p50_ms"] = json!(num(&v, "p50_ms")?);
             summary["srp_p99_ms"] = json!(num(&v, "p99_ms")?);
             summary["srp_errors"] = v.get("errors").cloned().unwrap_or(Value::Null);
@@ -464,4 +603,32 @@ pub(super) fn measure_server(
         None => {}
     }
     Ok((summary, detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_sign_in_counts_the_warm_up_and_failures() {
+        let loadgen = json!({
+            "warmup_signins": 100,
+            "runs": [{"signins": 400, "errors": 0}, {"signins": 480, "errors": 20}],
+        });
+        // 2 s of CPU over 100 + 400 + 500 sign-ins served
+        assert_eq!(cpu_ms_per_signin(&loadgen, 2.0), json!(2.0));
+        assert_eq!(cpu_ms_per_signin(&json!({"runs": []}), 2.0), Value::Null);
+        assert_eq!(cpu_ms_per_signin(&loadgen, 0.0), Value::Null);
+    }
+
+    #[test]
+    fn the_tree_of_this_process_has_used_cpu() {
+        let pid = std::process::id();
+        assert!(process_tree(pid).contains(&pid));
+        let spin = Instant::now();
+        while spin.elapsed() < Duration::from_millis(30) {
+            std::hint::black_box(spin.elapsed());
+        }
+        assert!(tree_cpu_seconds(pid) > 0.0);
+    }
 }

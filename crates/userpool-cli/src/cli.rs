@@ -52,7 +52,9 @@ pub(crate) enum Command {
     Confirm(ops::ConfirmArgs),
     /// Send the sign-up confirmation code again (ResendConfirmationCode).
     ResendCode(ops::ResendCodeArgs),
-    /// Sign in (SRP by default) and keep the session in the session file.
+    /// Sign in (SRP by default, or with --hosted in the browser on the pool's hosted
+    /// pages) and keep the session in the session file.
+    #[command(visible_alias = "login")]
     SignIn(ops::SignInArgs),
     /// Show the signed-in user: username, sub and attributes.
     Whoami(ops::WhoamiArgs),

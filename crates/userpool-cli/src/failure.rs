@@ -135,6 +135,10 @@ pub(crate) fn hint(error: &Error, command: &str, target: &str) -> Option<String>
                 "check the username and the password (both are case-sensitive); after several \
                  wrong passwords in a row, sign-in is locked for a while"
                     .to_owned()
+            } else if command == "login --hosted" {
+                "the redirect was not this sign-in's, or the pool refused its code: run `userpool \
+                 login --hosted` again"
+                    .to_owned()
             } else if command == "passwd" {
                 "the current password is wrong, or the session was revoked (then sign in again)"
                     .to_owned()
@@ -196,6 +200,22 @@ pub(crate) fn hint(error: &Error, command: &str, target: &str) -> Option<String>
             "could not reach the user pool at {target}: check the network and --endpoint \
              (USERPOOL_ENDPOINT); for a local pool, start one with `userpool local`"
         ),
+        Error::Timeout { .. } if command == "login --hosted" => {
+            "the browser did not come back in time: finish signing in sooner or pass --timeout \
+             SECONDS; the app client must list http://127.0.0.1:PORT/callback (the \
+             --redirect-port) among its callback URLs"
+                .to_owned()
+        }
+        Error::Service { code, .. } if command == "login --hosted" => {
+            if code == "access_denied" {
+                "the sign-in was cancelled or refused in the browser".to_owned()
+            } else {
+                format!(
+                    "the hosted pages answered {code}: check the app client's OAuth settings \
+                     (flows, scopes, callback URLs, identity providers)"
+                )
+            }
+        }
         Error::NotSignedIn => "sign in first: `userpool sign-in USERNAME`".to_owned(),
         Error::Config { .. } => "see `userpool --help` for the settings and their environment \
              variables"

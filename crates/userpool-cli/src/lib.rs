@@ -12,6 +12,7 @@
 //! | `demo` | `userpool demo`: the whole mission against an embedded local pool, narrated |
 //! | `local` | `userpool local`: the local user pool server |
 //! | `ops` | the operations for a person at a terminal (`sign-up` … `delete`), sign-in's MFA steps |
+//! | `hosted` | `login --hosted`: the settings of the sign-in in the browser (domain, port, scopes, browser program) |
 //! | `mfa` | `userpool mfa …`: TOTP setup (URI and QR code), MFA status and preferences |
 //! | `pool` | the pool settings shared by the operations (flags, environment, session file) |
 //! | `failure` | errors as the command reports them: message, hint, exit code |
@@ -36,6 +37,7 @@
 mod cli;
 mod demo;
 mod failure;
+mod hosted;
 mod input;
 mod local;
 mod logging;

@@ -60,6 +60,10 @@ pub(crate) struct LocalArgs {
     /// Never on a server others can reach.
     #[arg(long, value_name = "CODE")]
     fixed_code: Option<String>,
+    /// Open the dashboard (the pools, users, codes and sign-ins, at GET /) in the browser
+    /// once listening: the command in $BROWSER when set, else xdg-open (open on macOS).
+    #[arg(long)]
+    open: bool,
 }
 
 /// Wraps the secret at once so that `Debug` of the arguments never shows it.
@@ -80,6 +84,7 @@ pub(crate) async fn run(args: LocalArgs) -> anyhow::Result<()> {
         seed: args.seed,
         export: args.export,
         fixed_code: args.fixed_code,
+        open: args.open,
     };
     if options.export.is_some() && options.data.is_none() && options.seed.is_none() {
         anyhow::bail!("--export needs --data DIR (or --seed FILE) to export from");

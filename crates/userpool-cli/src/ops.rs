@@ -13,6 +13,7 @@ use userpool::{
 };
 
 use crate::failure::Failure;
+use crate::hosted::HostedArgs;
 use crate::input::Input;
 use crate::mfa::{self, AppSetupArgs};
 use crate::pool::{Client, PoolArgs};
@@ -150,8 +151,10 @@ pub(crate) async fn resend_code(args: ResendCodeArgs) -> Result<(), Failure> {
 /// Arguments of `userpool sign-in`.
 #[derive(Debug, Args)]
 pub(crate) struct SignInArgs {
-    /// The username (or a verified alias: email, phone number, preferred username).
-    username: String,
+    /// The username (or a verified alias: email, phone number, preferred username); not
+    /// with --hosted, where it is typed in the browser.
+    #[arg(required_unless_present = "hosted", conflicts_with = "hosted")]
+    username: Option<String>,
     /// Read the password from standard input (one line) instead of the terminal; a new
     /// password, when the pool asks for one, is read from the next line.
     #[arg(long)]
@@ -160,18 +163,24 @@ pub(crate) struct SignInArgs {
     #[command(flatten)]
     app: AppSetupArgs,
     #[command(flatten)]
+    hosted: HostedArgs,
+    #[command(flatten)]
     pool: PoolArgs,
 }
 
-/// `userpool sign-in`: signs in and answers the challenges that follow.
+/// `userpool sign-in` (`userpool login`): signs in and answers the challenges that
+/// follow, or with `--hosted` signs in in the browser.
 pub(crate) async fn sign_in(args: SignInArgs) -> Result<(), Failure> {
+    let Some(username) = args.username.as_deref().filter(|_| !args.hosted.hosted) else {
+        return sign_in_hosted(&args).await;
+    };
     let client = args.pool.client()?;
     let mut input = Input::new(args.password_stdin);
     let password = input.password("Password: ")?;
     let fail = client.fail("sign-in");
     let mut result = client
         .auth
-        .sign_in(&args.username, password)
+        .sign_in(username, password)
         .await
         .map_err(&fail)?;
     // Wrong codes typed for the current step; a wrong code leaves the step pending.
@@ -200,11 +209,36 @@ pub(crate) async fn sign_in(args: SignInArgs) -> Result<(), Failure> {
             crate::failure::EXIT_POOL,
         ));
     }
+    signed_in(&client, Some(username), fail).await
+}
+
+/// `userpool login --hosted`: the hosted pages in the browser, the redirect to the
+/// loopback port, the session kept as after a password sign-in.
+async fn sign_in_hosted(args: &SignInArgs) -> Result<(), Failure> {
+    let config = args.hosted.config()?;
+    let client = args.pool.client_with(|b| b.hosted(config))?;
+    let fail = client.fail("login --hosted");
+    eprintln!(
+        "opening the sign-in page in the browser; waiting for it to come back to \
+         http://127.0.0.1:{}/callback",
+        args.hosted.port().unwrap_or_default()
+    );
+    client.auth.sign_in_with_redirect().await.map_err(&fail)?;
+    signed_in(&client, None, fail).await
+}
+
+/// Says who is signed in and until when.
+async fn signed_in(
+    client: &Client,
+    typed: Option<&str>,
+    fail: impl Fn(Error) -> Failure,
+) -> Result<(), Failure> {
     let session = client.auth.current_session().await.map_err(&fail)?;
     let name = session
         .access_token()
         .username()
-        .unwrap_or(args.username.as_str())
+        .or(typed)
+        .unwrap_or("the user")
         .to_owned();
     println!(
         "signed in as {name}; the session is valid until {} and refreshes itself",

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use userpool::{Auth, AuthFlow, FileStore, UserPoolId};
+use userpool::{Auth, AuthBuilder, AuthFlow, FileStore, UserPoolId};
 
 use crate::failure::Failure;
 
@@ -92,6 +92,14 @@ pub(crate) struct Client {
 impl PoolArgs {
     /// Builds the client.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
+        self.client_with(|builder| builder)
+    }
+
+    /// Builds the client with more settings (`configure` edits the builder last).
+    pub(crate) fn client_with(
+        &self,
+        configure: impl FnOnce(AuthBuilder) -> AuthBuilder,
+    ) -> Result<Client, Failure> {
         let pool_id = required(
             &self.pool_id,
             "the user pool id",
@@ -133,7 +141,7 @@ impl PoolArgs {
             }
             None => format!("Amazon Cognito in {region}"),
         };
-        let auth = builder.build().map_err(|e| {
+        let auth = configure(builder).build().map_err(|e| {
             Failure::usage(e.to_string()).with_hint("see `userpool --help` for the settings")
         })?;
         Ok(Client { auth, target })

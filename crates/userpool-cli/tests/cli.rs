@@ -12,6 +12,11 @@ use std::sync::Mutex;
 
 use userpool_local::{ClientConfig, CustomAttribute, LocalPool, MfaConfig, MfaMode, PoolConfig};
 
+// The facade's browser for the hosted pages over plain HTTP (form posts), shared with its
+// end-to-end test.
+#[path = "../../userpool/tests/support/form_browser.rs"]
+mod form_browser;
+
 const PASSWORD: &str = "Terminal-Passw0rd!";
 const WRONG: &str = "Wrong-Passw0rd!";
 const RESET: &str = "Reset-Passw0rd!";
@@ -225,6 +230,9 @@ fn clean_env(command: &mut Command) {
         "USERPOOL_ENDPOINT",
         "USERPOOL_FLOW",
         "USERPOOL_STORE",
+        "USERPOOL_DOMAIN",
+        "USERPOOL_REDIRECT_PORT",
+        "USERPOOL_BROWSER",
         "RUST_LOG",
     ] {
         command.env_remove(var);
@@ -825,4 +833,158 @@ async fn local_seed_export_and_fixed_code_flags() {
     assert_ne!(run.code, 0, "{run:#?}");
     assert!(run.stderr.contains("--export needs --data"), "{run:#?}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+// ---------------------------------------------------------------- login --hosted
+
+/// A pool with the domain `my-app`, an OAuth app client whose callback is a free loopback
+/// port, and the user alice: the server, the pool and client ids, the port.
+async fn hosted_pool() -> (LocalPool, String, String, u16) {
+    let server = LocalPool::builder().in_memory().start().await.unwrap();
+    let pool = server.create_pool(PoolConfig::new("hosted")).await.unwrap();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut config = ClientConfig::new("cli");
+    config.allowed_oauth_flows_user_pool_client = true;
+    config.allowed_oauth_flows = vec!["code".into()];
+    config.allowed_oauth_scopes = ["openid", "email", "aws.cognito.signin.user.admin"]
+        .map(String::from)
+        .to_vec();
+    config.callback_urls = vec![format!("http://127.0.0.1:{port}/callback")];
+    config.supported_identity_providers = vec!["COGNITO".into()];
+    let client = server.create_client(&pool.pool_id, config).await.unwrap();
+    let body = serde_json::json!({ "Domain": "my-app", "UserPoolId": pool.pool_id }).to_string();
+    let made = form_browser::request(
+        server.local_addr(),
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            (
+                "X-Amz-Target",
+                "AWSCognitoIdentityProviderService.CreateUserPoolDomain",
+            ),
+        ],
+        body.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(made.status, 200, "{}", made.body);
+    server
+        .create_user(
+            &pool.pool_id,
+            "alice",
+            PASSWORD,
+            &[("email", "alice@example.com"), ("email_verified", "true")],
+        )
+        .await
+        .unwrap();
+    (server, pool.pool_id, client.client_id, port)
+}
+
+/// `userpool login --hosted` with `--browser` naming a script that writes the URL it is
+/// given to a file: the test then plays the person at the browser (form posts), while
+/// the command waits on its loopback port.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_hosted_signs_in_in_the_browser_and_keeps_the_session() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let (server, pool_id, client_id, port) = hosted_pool().await;
+    let dir = std::env::temp_dir().join(format!(
+        "userpool-cli-hosted-{}-{}",
+        std::process::id(),
+        userpool_local_nonce()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url_file = dir.join("url.txt");
+    let browser = dir.join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > '{}.tmp' && mv '{0}.tmp' '{0}'\n",
+            url_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = dir.join("session.json");
+    let domain = format!("{}/my-app", server.endpoint());
+    let command = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_userpool"));
+        c.args(args)
+            .args(["--endpoint", server.endpoint()])
+            .args(["--pool-id", &pool_id])
+            .args(["--client-id", &client_id])
+            .arg("--store")
+            .arg(&store);
+        c
+    };
+
+    let mut login = command(&["login", "--hosted", "--domain", &domain, "--timeout", "30"]);
+    login
+        .args(["--redirect-port", &port.to_string()])
+        .arg("--browser")
+        .arg(&browser);
+    let running = tokio::spawn(run_command(login, ""));
+    // The browser got the authorize URL; the person signs in.
+    let mut url = None;
+    for _ in 0..200 {
+        if let Ok(text) = std::fs::read_to_string(&url_file) {
+            url = Some(text);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let url = url.expect("the browser program was run with the URL");
+    assert!(
+        url.starts_with(&format!("{domain}/oauth2/authorize?")),
+        "{url}"
+    );
+    let person = form_browser::FormBrowser::default();
+    let page = person
+        .work(url, form_browser::Plan::SignIn("alice", PASSWORD))
+        .await
+        .unwrap();
+    assert!(page.body.contains("close this window"), "{}", page.body);
+    let run = tokio::time::timeout(std::time::Duration::from_secs(30), running)
+        .await
+        .expect("login ends")
+        .unwrap()
+        .ok();
+    assert!(run.stdout.contains("signed in as alice"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains(&format!("http://127.0.0.1:{port}/callback")),
+        "{run:#?}"
+    );
+
+    // The session is in the session file: the next command uses it.
+    let run = run_command(command(&["whoami"]), "").await.ok();
+    assert!(run.stdout.contains("alice@example.com"), "{run:#?}");
+    run_command(command(&["sign-out"]), "").await.ok();
+
+    // Without the domain: a usage error that says what to pass.
+    let run = run_command(
+        command(&["login", "--hosted", "--redirect-port", &port.to_string()]),
+        "",
+    )
+    .await
+    .failed_with(2);
+    assert!(run.stderr.contains("--domain"), "{run:#?}");
+    // A browser that never comes back: the wait ends, with a hint.
+    let mut login = command(&["login", "--hosted", "--domain", &domain, "--timeout", "1"]);
+    login
+        .args(["--redirect-port", &port.to_string()])
+        .args(["--browser", "true"]);
+    let run = run_command(login, "").await.failed_with(1);
+    assert!(run.stderr.contains("--timeout"), "{run:#?}");
+    // A username and --hosted do not go together.
+    run_command(command(&["login", "alice", "--hosted"]), "")
+        .await
+        .failed_with(2);
+    let _ = std::fs::remove_dir_all(dir);
+    server.shutdown().await.unwrap();
 }

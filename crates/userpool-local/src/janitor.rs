@@ -16,6 +16,7 @@ use crate::{store, util};
 /// sign-ins) forgotten.
 pub(crate) async fn prune_once(state: &State) -> Result<(usize, usize, usize), ApiError> {
     let pending = state.pending.sweep();
+    state.grants.prune();
     let now = util::now_ms();
     let window_ms = i64::try_from(state.limits.code_request_window.as_millis()).unwrap_or(i64::MAX);
     let (sessions, codes) = state

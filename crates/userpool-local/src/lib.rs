@@ -146,8 +146,10 @@
 
 mod attributes;
 mod config;
+mod dashboard;
 mod error;
 mod guard;
+mod hosted;
 mod janitor;
 mod ops;
 mod outbox;
@@ -175,7 +177,10 @@ pub use config::{
 };
 pub use error::{ApiError, Error, ExceptionName, Result};
 pub use outbox::{Medium, Outbox, OutboxRecord, Purpose};
-pub use seed::{Seed, SeedClient, SeedGroup, SeedPool, SeedSecret, SeedUser, SeedVerifier};
+pub use seed::{
+    Seed, SeedClient, SeedDomain, SeedGroup, SeedPool, SeedResourceServer, SeedScope, SeedSecret,
+    SeedUser, SeedVerifier,
+};
 pub use srp_state::{PendingLimits, PendingStats};
 pub use tokens::{MAX_PUBLISHED_KEYS, SigningKeys};
 
@@ -596,6 +601,8 @@ impl LocalPool {
 
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn shutdown(mut self) -> Result<()> {
+        // Open dashboard polls answer now: the server waits for requests in flight.
+        self.state.dashboard.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(true);
         }
@@ -619,6 +626,8 @@ impl LocalPool {
 
 impl Drop for LocalPool {
     fn drop(&mut self) {
+        // Open dashboard polls answer now: the server waits for requests in flight.
+        self.state.dashboard.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(true);
         }
@@ -681,6 +690,9 @@ pub struct ServeOptions {
     pub export: Option<PathBuf>,
     /// Test mode: the code every message carries (`--fixed-code CODE`).
     pub fixed_code: Option<String>,
+    /// Opens the dashboard in the browser once listening (`--open`; `$BROWSER` when set,
+    /// else `xdg-open`, `open` or `start`).
+    pub open: bool,
 }
 
 impl Default for ServeOptions {
@@ -696,6 +708,7 @@ impl Default for ServeOptions {
             seed: None,
             export: None,
             fixed_code: None,
+            open: false,
         }
     }
 }
@@ -705,7 +718,7 @@ pub const USAGE: &str =
     "usage: userpool-local [--host 127.0.0.1] [--port 9229] [--data DIR | --in-memory]
                       [--allow-origin ORIGIN]... [--allow-host NAME]...
                       [--admin-access-key-id ID --admin-secret-access-key SECRET]
-                      [--seed FILE] [--export FILE] [--fixed-code CODE]
+                      [--seed FILE] [--export FILE] [--fixed-code CODE] [--open]
 
 A local Amazon Cognito user pool.
   --allow-origin ORIGIN   let pages from ORIGIN (e.g. http://localhost:3000, or *) call admin
@@ -725,6 +738,7 @@ A local Amazon Cognito user pool.
                           a seed file, then exit instead of serving
   --fixed-code CODE       TEST MODE: every code sent is CODE (six digits) instead of a
                           random one; never on a server others can reach
+  --open                  open the dashboard (GET / in a browser) once listening
 Codes that would be emailed or texted are logged and served at GET /_local/outbox.";
 
 impl ServeOptions {
@@ -766,6 +780,7 @@ impl ServeOptions {
                 "--seed" => o.seed = Some(PathBuf::from(value("--seed")?)),
                 "--export" => o.export = Some(PathBuf::from(value("--export")?)),
                 "--fixed-code" => o.fixed_code = Some(value("--fixed-code")?),
+                "--open" => o.open = true,
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument: {other}\n\n{USAGE}")),
             }
@@ -876,6 +891,15 @@ pub async fn serve(options: ServeOptions) -> Result<()> {
         writeln!(out, "userpool-local listening on {}", pool.endpoint())?;
         out.flush()?;
     }
+    if options.open {
+        let url = format!("{}/", pool.endpoint());
+        match dashboard::open_browser(&url) {
+            Ok(()) => tracing::info!(%url, "opening the dashboard in the browser"),
+            Err(e) => {
+                tracing::warn!(%url, error = %e, "could not start a browser: open the dashboard yourself")
+            }
+        }
+    }
     match &options.data {
         Some(dir) => tracing::info!(data = %dir.display(), "storing data durably"),
         None => tracing::info!("keeping data in memory (use --data DIR to keep it)"),
@@ -936,6 +960,7 @@ mod tests {
         assert_eq!(o.port, 0);
         assert_eq!(o.data, Some(PathBuf::from("/tmp/x")));
         assert!(args(&["--in-memory"]).unwrap().data.is_none());
+        assert!(args(&["--open"]).unwrap().open);
         assert!(args(&["--data", "x", "--in-memory"]).is_err());
         assert!(args(&["--port", "many"]).is_err());
         assert!(args(&["--bogus"]).is_err());

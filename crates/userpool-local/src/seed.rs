@@ -1,9 +1,11 @@
-//! Seed files: pools, app clients, groups and users with fixed ids, created at start-up
+//! Seed files: pools (with their hosted sign-in domain and resource servers), app clients,
+//! groups and users with fixed ids, created at start-up
 //! (`--seed FILE`, [`LocalPoolBuilder::seed`](crate::LocalPoolBuilder::seed)) and written
 //! back from a pool ([`LocalPool::export`](crate::LocalPool::export), `--export FILE`).
 //!
 //! Applying a seed is idempotent: what the store lacks is created, what it has is compared.
-//! A stored pool, app client or group that differs from its seed entry is refused (start-up
+//! A stored pool, domain, resource server, app client or group that differs from its seed
+//! entry is refused (start-up
 //! fails and the error names the entry) rather than overwritten, because the difference is
 //! either a change made through the API since (which an overwrite would silently undo) or a
 //! seed edited against an old data directory. Users are different: they change through
@@ -21,10 +23,10 @@ use serde::{Deserialize, Serialize};
 use crate::attributes::{self, WriteKind};
 use crate::config::{ClientConfig, PoolConfig};
 use crate::error::{ApiError, Error, Result};
-use crate::ops::{admin, apply_aliases, crypto, find_user};
+use crate::ops::{admin, apply_aliases, crypto, domains, find_user};
 use crate::srp_glue::StoredVerifier;
 use crate::state::{PoolRt, State};
-use crate::store::{self, Group, UserStatus};
+use crate::store::{self, DomainRow, Group, UserStatus};
 use crate::util;
 
 /// The only seed format version so far.
@@ -63,6 +65,13 @@ pub struct SeedPool {
     pub id: String,
     /// The pool's settings (the fields of [`PoolConfig`], all optional but `name`).
     pub config: PoolConfig,
+    /// The pool's hosted sign-in domain (CreateUserPoolDomain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<SeedDomain>,
+    /// Resource servers with their custom scopes, created before the app clients (whose
+    /// `allowed_oauth_scopes` may name them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_servers: Vec<SeedResourceServer>,
     /// App clients.
     #[serde(default)]
     pub clients: Vec<SeedClient>,
@@ -72,6 +81,65 @@ pub struct SeedPool {
     /// Users.
     #[serde(default)]
     pub users: Vec<SeedUser>,
+}
+
+/// The hosted sign-in domain of a seed's pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedDomain {
+    /// A prefix (`my-app`) or, with `certificate_arn`, a custom domain (`auth.example.com`).
+    pub domain: String,
+    /// The ACM certificate of a custom domain (`CustomDomainConfig.CertificateArn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    /// `ManagedLoginVersion`: 1 (the classic hosted UI, the default) or 2.
+    #[serde(default = "login_version_one")]
+    pub managed_login_version: u8,
+}
+
+fn login_version_one() -> u8 {
+    1
+}
+
+/// A resource server of a seed's pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedResourceServer {
+    /// The identifier, the first part of its scopes' names (`api` in `api/read`).
+    pub identifier: String,
+    /// The name.
+    pub name: String,
+    /// The custom scopes.
+    #[serde(default)]
+    pub scopes: Vec<SeedScope>,
+}
+
+/// A custom scope of a resource server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedScope {
+    /// The scope name (`read`).
+    pub name: String,
+    /// Its description.
+    pub description: String,
+}
+
+impl SeedResourceServer {
+    fn row(&self, pool_id: &str) -> store::ResourceServer {
+        store::ResourceServer {
+            pool_id: pool_id.to_owned(),
+            identifier: self.identifier.clone(),
+            name: self.name.clone(),
+            scopes: self
+                .scopes
+                .iter()
+                .map(|s| store::Scope {
+                    name: s.name.clone(),
+                    description: s.description.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// An app client of a seed, under a fixed id (and secret, if given).
@@ -274,6 +342,7 @@ fn is_uuid(s: &str) -> bool {
 fn check(seed: &Seed) -> Result<()> {
     let mut pool_ids = std::collections::BTreeSet::new();
     let mut client_ids = std::collections::BTreeSet::new();
+    let mut domains = std::collections::BTreeSet::new();
     for p in &seed.pools {
         let entry = format!("pool {}", p.id);
         userpool_types::UserPoolId::parse(&p.id)
@@ -282,6 +351,37 @@ fn check(seed: &Seed) -> Result<()> {
             return Err(refuse(&entry, "the pool is listed twice"));
         }
         p.config.validate().map_err(|e| refuse(&entry, e))?;
+        if let Some(d) = &p.domain {
+            let entry = format!("pool {} / domain {}", p.id, d.domain);
+            match &d.certificate_arn {
+                Some(arn) => domains::check_custom(&d.domain)
+                    .and_then(|()| domains::check_certificate_arn(arn)),
+                None => domains::check_prefix(&d.domain),
+            }
+            .map_err(|e| refuse(&entry, e))?;
+            domains::check_managed_login_version(i64::from(d.managed_login_version))
+                .map_err(|e| refuse(&entry, e))?;
+            if !domains.insert(d.domain.as_str()) {
+                return Err(refuse(&entry, "the domain is another pool's too"));
+            }
+        }
+        if i64::try_from(p.resource_servers.len()).unwrap_or(i64::MAX)
+            > domains::MAX_RESOURCE_SERVERS
+        {
+            return Err(refuse(&entry, domains::too_many_servers()));
+        }
+        let mut identifiers = std::collections::BTreeSet::new();
+        for r in &p.resource_servers {
+            let entry = format!("pool {} / resource server {}", p.id, r.identifier);
+            let row = r.row(&p.id);
+            domains::check_identifier(&row.identifier)
+                .and_then(|()| domains::check_server_name(&row.name))
+                .and_then(|()| domains::check_scopes(&row.scopes))
+                .map_err(|e| refuse(&entry, e))?;
+            if !identifiers.insert(r.identifier.as_str()) {
+                return Err(refuse(&entry, "the resource server is listed twice"));
+            }
+        }
         for c in &p.clients {
             let entry = format!("pool {} / client {}", p.id, c.id);
             check_token(&entry, "client id", &c.id, 128)?;
@@ -370,6 +470,13 @@ pub(crate) async fn apply(state: &State, seed: &Seed) -> Result<()> {
     for p in &seed.pools {
         let pool = apply_pool(state, p).await?;
         let entry = |what: String| format!("pool {} / {what}", p.id);
+        if let Some(d) = &p.domain {
+            apply_domain(state, &pool, d, &entry(format!("domain {}", d.domain))).await?;
+        }
+        for r in &p.resource_servers {
+            let named = entry(format!("resource server {}", r.identifier));
+            apply_resource_server(state, &pool, r, &named).await?;
+        }
         for c in &p.clients {
             apply_client(state, &pool, c, &entry(format!("client {}", c.id))).await?;
         }
@@ -408,6 +515,86 @@ async fn apply_pool(state: &State, p: &SeedPool) -> Result<Arc<PoolRt>> {
             tracing::info!(pool_id = %p.id, "seed: pool created");
             Ok(pool)
         }
+    }
+}
+
+async fn apply_domain(state: &State, pool: &PoolRt, d: &SeedDomain, entry: &str) -> Result<()> {
+    let now = util::now_ms();
+    let cloudfront = match d.certificate_arn {
+        Some(_) => Some(domains::cloudfront_host().map_err(|e| refuse(entry, e))?),
+        None => None,
+    };
+    let row = DomainRow {
+        domain: d.domain.clone(),
+        pool_id: pool.id.clone(),
+        certificate_arn: d.certificate_arn.clone(),
+        cloudfront,
+        managed_login_version: d.managed_login_version,
+        created_ms: now,
+        modified_ms: now,
+    };
+    let pool_id = pool.id.clone();
+    let (stored, conflict) = state
+        .store
+        .write(move |c| match store::domain_of_pool(c, &pool_id)? {
+            Some(stored) => Ok((Some(stored), None)),
+            None => Ok((None, store::insert_domain(c, &row)?)),
+        })
+        .await?;
+    match (stored, conflict) {
+        (None, None) => {
+            tracing::info!(pool_id = %pool.id, domain = %d.domain, "seed: domain created");
+            Ok(())
+        }
+        (None, Some(conflict)) => Err(refuse(entry, domains::conflict_error(conflict))),
+        (Some(s), _)
+            if s.domain == d.domain
+                && s.certificate_arn == d.certificate_arn
+                && s.managed_login_version == d.managed_login_version =>
+        {
+            Ok(())
+        }
+        (Some(_), _) => Err(refuse(
+            entry,
+            "the pool's stored domain differs from the seed's (name, certificate or managed \
+             login version): start with a new data directory, or export the pool again",
+        )),
+    }
+}
+
+async fn apply_resource_server(
+    state: &State,
+    pool: &PoolRt,
+    r: &SeedResourceServer,
+    entry: &str,
+) -> Result<()> {
+    let row = r.row(&pool.id);
+    let wanted = row.clone();
+    let stored = state
+        .store
+        .write(move |c| {
+            if let Some(stored) = store::resource_server(c, &row.pool_id, &row.identifier)? {
+                return Ok(Some(stored));
+            }
+            if store::count_resource_servers(c, &row.pool_id)? >= domains::MAX_RESOURCE_SERVERS {
+                return Err(domains::too_many_servers());
+            }
+            store::insert_resource_server(c, &row)?;
+            Ok(None)
+        })
+        .await
+        .map_err(|e| refuse(entry, e))?;
+    match stored {
+        None => {
+            tracing::info!(pool_id = %pool.id, identifier = %r.identifier, "seed: resource server created");
+            Ok(())
+        }
+        Some(s) if s == wanted => Ok(()),
+        Some(_) => Err(refuse(
+            entry,
+            "the stored resource server differs from the seed's (name or scopes): start \
+             with a new data directory, or export the pool again",
+        )),
     }
 }
 
@@ -623,10 +810,24 @@ pub(crate) async fn export(state: &State) -> Result<Seed> {
 async fn export_pool(state: &State, id: &str) -> Result<SeedPool> {
     let pool = state.pool(id).await?;
     let pool2 = pool.clone();
-    let (clients, groups, users) = state
+    let (domain, servers, clients, groups, users) = state
         .store
         .read(move |c| {
             let pool_id = pool2.id.as_str();
+            let domain = store::domain_of_pool(c, pool_id)?;
+            let mut servers = Vec::new();
+            let mut after = String::new();
+            loop {
+                let page = store::list_resource_servers(c, pool_id, &after, PAGE)?;
+                let full = page.len() == PAGE;
+                if let Some(last) = page.last() {
+                    after = last.identifier.clone();
+                }
+                servers.extend(page);
+                if !full {
+                    break;
+                }
+            }
             let mut clients = Vec::new();
             let mut after = String::new();
             loop {
@@ -668,12 +869,32 @@ async fn export_pool(state: &State, id: &str) -> Result<SeedPool> {
                     break;
                 }
             }
-            Ok((clients, groups, users))
+            Ok((domain, servers, clients, groups, users))
         })
         .await?;
     let mut out = SeedPool {
         id: pool.id.clone(),
         config: pool.config.clone(),
+        domain: domain.map(|d| SeedDomain {
+            domain: d.domain,
+            certificate_arn: d.certificate_arn,
+            managed_login_version: d.managed_login_version,
+        }),
+        resource_servers: servers
+            .into_iter()
+            .map(|s| SeedResourceServer {
+                identifier: s.identifier,
+                name: s.name,
+                scopes: s
+                    .scopes
+                    .into_iter()
+                    .map(|sc| SeedScope {
+                        name: sc.name,
+                        description: sc.description,
+                    })
+                    .collect(),
+            })
+            .collect(),
         clients: Vec::new(),
         groups: Vec::new(),
         users: Vec::new(),

@@ -110,8 +110,10 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route(&format!("/{{pool_id}}{}", claim::JWKS_PATH), get(jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",
-            get(openid_configuration),
+            get(crate::hosted::discovery::openid_configuration),
         )
+        .merge(crate::hosted::routes())
+        .merge(crate::dashboard::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), host_guard))
         .with_state(state)
@@ -536,17 +538,27 @@ where
     }
 }
 
-async fn index() -> Response {
-    Cors::Any.answer(json_response(
+/// `GET /`: the dashboard for a browser (an `Accept` with `text/html`), the JSON index for
+/// SDKs, curl and `Accept: application/json`.
+async fn index(AxState(state): AxState<Arc<State>>, req: Request) -> Response {
+    let (parts, _body) = req.into_parts();
+    if crate::dashboard::wants_html(&parts.headers) {
+        return crate::dashboard::page(state, parts.headers, parts.uri.query()).await;
+    }
+    let mut resp = Cors::Any.answer(json_response(
         StatusCode::OK,
         json!({
             "service": "userpool-local",
             "protocol": "POST / with X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>",
             "outbox": "/_local/outbox",
+            "dashboard": "GET / with Accept: text/html (a browser)",
         })
         .to_string(),
         "application/json",
-    ))
+    ));
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    resp
 }
 
 /// A path or query string that axum could not decode (a pool id that is not UTF-8, a
@@ -574,37 +586,6 @@ async fn jwks(
             pool.key.jwks().to_owned(),
             "application/json",
         ),
-        Err(e) => error_response(&e),
-    })
-}
-
-async fn openid_configuration(
-    AxState(state): AxState<Arc<State>>,
-    pool_id: Result<Path<String>, PathRejection>,
-) -> Response {
-    let pool_id = match pool_id {
-        Ok(Path(id)) => id,
-        Err(e) => return Cors::Any.answer(error_response(&undecodable("user pool id", e))),
-    };
-    Cors::Any.answer(match state.pool(&pool_id).await {
-        Ok(pool) => {
-            let iss = state.issuer(&pool.id);
-            json_response(
-                StatusCode::OK,
-                json!({
-                    "issuer": iss,
-                    "jwks_uri": format!("{iss}{}", claim::JWKS_PATH),
-                    "id_token_signing_alg_values_supported": ["RS256"],
-                    "subject_types_supported": ["public"],
-                    "response_types_supported": ["code", "token"],
-                    "scopes_supported": ["openid", "email", "phone", "profile"],
-                    "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                    "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "email", "email_verified", "phone_number", "phone_number_verified", "cognito:username"],
-                })
-                .to_string(),
-                "application/json",
-            )
-        }
         Err(e) => error_response(&e),
     })
 }

@@ -107,6 +107,12 @@ pub(crate) struct State {
     clients: ReadThrough<ClientRt>,
     pub pending: Pending,
     pub outbox: Outbox,
+    /// Authorization codes of the hosted sign-in, not yet redeemed.
+    pub grants: crate::hosted::grants::Grants,
+    /// Hosted sessions and sign-ins in progress of the hosted pages.
+    pub hosted: crate::hosted::cookie::HostedState,
+    /// The dashboard's CSRF key, change counter and recent sign-ins.
+    pub dashboard: crate::dashboard::Live,
     pub limits: Limits,
     pub region: String,
     pub access: Access,
@@ -127,6 +133,9 @@ impl State {
             clients: ReadThrough::default(),
             pending: Pending::new(pending_limits)?,
             outbox: Outbox::default(),
+            grants: Default::default(),
+            hosted: Default::default(),
+            dashboard: crate::dashboard::Live::new()?,
             limits,
             region,
             access,

@@ -237,7 +237,7 @@ impl SrpClient {
         let x = hash::compute_x(&salt, req.pool_name, req.user_id_for_srp, req.password);
         let x_limbs = Zeroizing::new(hash::hash_to_limbs(&x));
         // base = B − k·g^x (mod N), in Montgomery form
-        let gx = Zeroizing::new(field::pow_g_256(&x_limbs));
+        let gx = Zeroizing::new(field::pow_g(&x_limbs[..], 256));
         let kgx = Zeroizing::new(field::mul(hash::k_mont(), &gx));
         let base = Zeroizing::new(field::sub(&field::to_mont(&b_red), &kgx));
         // S = base^(a + u·x), the exponent not reduced

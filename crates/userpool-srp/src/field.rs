@@ -395,6 +395,13 @@ fn window(e: &[u64], pos: u32, width: u32) -> u64 {
     (lo | hi) & ((1u64 << width) - 1)
 }
 
+/// As [`window`], with the bits at or above the public bound `bits` read as zero.
+#[inline(always)]
+fn window_below(e: &[u64], pos: u32, width: u32, bits: u32) -> u64 {
+    let keep = bits.saturating_sub(pos).min(width);
+    window(e, pos, width) & ((1u64 << keep) - 1)
+}
+
 /// Constant-time table look-up: `table[idx]`, reading all of `table`.
 #[inline(always)]
 fn select(table: &[Fe], idx: u64) -> Fe {
@@ -430,7 +437,7 @@ pub(crate) fn pow(base: &Fe, e: &[u64], bits: u32) -> Fe {
     let windows = bits.div_ceil(w);
     let mut z = consts().one;
     for i in (0..windows).rev() {
-        let digit = window(e, i * w, w);
+        let digit = window_below(e, i * w, w, bits);
         let mut t = select(table_used, digit);
         if i + 1 == windows {
             z = t;
@@ -446,12 +453,28 @@ pub(crate) fn pow(base: &Fe, e: &[u64], bits: u32) -> Fe {
     z
 }
 
-/// `g^e` (g = 2) in Montgomery form for a little-endian exponent bounded by `bits` bits.
+/// Bit `pos` of a little-endian exponent, or 0 at or above the public bound `bits`.
+#[inline(always)]
+fn bit_below(e: &[u64], pos: u32, bits: u32) -> u64 {
+    if pos < bits { window(e, pos, 1) } else { 0 }
+}
+
+/// `g^e` (g = 2) in Montgomery form for a little-endian exponent of which only the low
+/// `bits` bits are used (a public bound).
 ///
-/// Left-to-right binary method where "multiply by g" is a modular doubling, which costs
-/// about 1/60 of a multiplication: one squaring per exponent bit. The doubling is always
-/// computed and selected by the (secret) bit without branching.
+/// With the fixed-base comb ([`Comb`]) once it exists, else by the binary method
+/// ([`pow_g_binary`]); both are constant time and give the same value.
 pub(crate) fn pow_g(e: &[u64], bits: u32) -> Fe {
+    match comb_for(bits) {
+        Some(comb) => comb.pow(e, bits),
+        None => pow_g_binary(e, bits),
+    }
+}
+
+/// `g^e` by the left-to-right binary method, where "multiply by g" is a modular doubling
+/// (about 1/60 of a multiplication): one squaring per exponent bit. The doubling is always
+/// computed and selected by the (secret) bit without branching.
+fn pow_g_binary(e: &[u64], bits: u32) -> Fe {
     let mut z = consts().one;
     for i in (0..bits).rev() {
         z = sqr(&z);
@@ -465,87 +488,119 @@ pub(crate) fn pow_g(e: &[u64], bits: u32) -> Fe {
     z
 }
 
-/// Rows of the fixed-base table: it covers exponents of up to `4 * G_ROWS` bits.
-const G_ROWS: usize = 64;
+/// Teeth of the comb: each table is indexed by this many exponent bits.
+const COMB_W: u32 = 6;
+/// Distance between two teeth, in exponent bits: an exponentiation with the comb does
+/// `COMB_D - 1` squarings.
+const COMB_D: u32 = 16;
+/// Exponent bits the comb covers: the client's `a` (1024 bits), and so the server's `b`
+/// (384) and `x` (256). Longer exponents (only possible through `with_private_key`) take
+/// the binary method.
+const COMB_BITS: u32 = 1024;
+/// Bits covered by one table.
+const COMB_SPAN: u32 = COMB_W * COMB_D;
+/// Number of tables.
+const COMB_TABLES: usize = COMB_BITS.div_ceil(COMB_SPAN) as usize;
+/// Entries of one table (entry 0 is 1, so that a zero index needs no special case).
+const COMB_ENTRIES: usize = 1 << COMB_W;
 
-/// Fixed-base table for `g = 2`: `rows[i][d - 1] = g^(d · 16^i)` in Montgomery form,
-/// `d = 1..=15`. 64 rows cover 256-bit exponents (x), 360 KiB, built once (about 960
-/// multiplications, some 3 ms) when first needed.
-struct GTable {
-    rows: Vec<[Fe; 15]>,
-}
-
-static G_TABLE: OnceLock<GTable> = OnceLock::new();
-
-/// How many times `g^x` was asked for before the table existed.
-static G_UNTABLED_USES: AtomicU32 = AtomicU32::new(0);
-
-fn g_table() -> &'static GTable {
-    G_TABLE.get_or_init(|| {
-        let c = consts();
-        let g = double(&c.one); // 2 in Montgomery form
-        let mut rows: Vec<[Fe; 15]> = Vec::with_capacity(G_ROWS);
-        let mut base = g; // g^(16^i)
-        for _ in 0..G_ROWS {
-            let mut row = [[0u64; LIMBS]; 15];
-            row[0] = base;
-            for d in 2..=15usize {
-                row[d - 1] = if d % 2 == 0 {
-                    sqr(&row[d / 2 - 1])
-                } else {
-                    mul(&row[d - 2], &base)
-                };
-            }
-            // g^(16^(i+1)) = g^(15·16^i) · g^(16^i)
-            base = mul(&row[14], &base);
-            rows.push(row);
-        }
-        GTable { rows }
-    })
-}
-
-/// Builds the fixed-base table now.
-pub(crate) fn precompute() {
-    g_table();
-}
-
-/// `g^e` in Montgomery form for an exponent of at most 256 bits (x).
+/// Fixed-base comb for `g = 2` (Lim–Lee): table `t`, entry `idx`, is the product of
+/// `g^(2^((t·W + r)·D))` over the set bits `r` of `idx`, in Montgomery form.
 ///
-/// With the fixed-base table this is 63 multiplications and 64 constant-time look-ups
-/// (about 0.2 ms) instead of 256 squarings (about 0.75 ms). The table costs about 3 ms to
-/// build, so it is built on the *second* call in a process (or by [`precompute`]): a
-/// process that signs in once does not pay for it, a server or a long-lived client
-/// does once. Both paths give the same value and are constant time.
-pub(crate) fn pow_g_256(e: &[u64; 4]) -> Fe {
-    let table = match G_TABLE.get() {
-        Some(t) => t,
-        None if G_UNTABLED_USES.fetch_add(1, Ordering::Relaxed) == 0 => return pow_g(e, 256),
-        None => g_table(),
-    };
-    let one = consts().one;
-    let mut z = one;
-    for (i, row) in table.rows.iter().enumerate() {
-        let digit = window(e, 4 * i as u32, 4);
-        // entry 0 is g^0 = 1
-        let mut t = one;
-        let zero_mask = {
-            let eq = subtle::ConstantTimeEq::ct_eq(&digit, &0u64);
-            0u64.wrapping_sub(eq.unwrap_u8() as u64)
-        };
-        for l in t.iter_mut() {
-            *l &= zero_mask;
+/// Exponent bit `j` is tooth `j / D` (table `j / (W·D)`, index bit `(j / D) mod W`) in
+/// column `j mod D`. `g^e` is then `D` columns, from the highest: square, then multiply by
+/// one entry of each table whose span reaches below the bit bound. For the client's
+/// 1024-bit `a`: 15 squarings and 175 multiplications instead of 1024 squarings; for the
+/// server's 384-bit `b` 15 and 63; for the 256-bit `x` 15 and 47.
+///
+/// The shape was chosen by measurement (instruction counts and wall time of `g^a`, `g^b`
+/// and `g^x`; see `docs/srp.md`): 6 teeth and a spacing of 16 beat 4 or 5 teeth and
+/// longer spacings, and 7 teeth would need 480 KiB. 11 tables × 64 entries × 384 bytes =
+/// 264 KiB, built once (1056 squarings and 627 multiplications).
+struct Comb {
+    tables: Vec<[Fe; COMB_ENTRIES]>,
+}
+
+impl Comb {
+    fn build() -> Comb {
+        let c = consts();
+        // g^(2^(k·D)) for the current tooth k, starting from g itself
+        let mut tooth = double(&c.one);
+        let mut tables = Vec::with_capacity(COMB_TABLES);
+        for _ in 0..COMB_TABLES {
+            let mut table = [[0u64; LIMBS]; COMB_ENTRIES];
+            table[0] = c.one;
+            for r in 0..COMB_W as usize {
+                let high = 1usize << r;
+                table[high] = tooth;
+                for low in 1..high {
+                    table[high + low] = mul(&table[low], &tooth);
+                }
+                for _ in 0..COMB_D {
+                    tooth = sqr(&tooth);
+                }
+            }
+            tables.push(table);
         }
-        for (j, entry) in row.iter().enumerate() {
-            let eq = subtle::ConstantTimeEq::ct_eq(&(j as u64 + 1), &digit);
-            let mask = 0u64.wrapping_sub(eq.unwrap_u8() as u64);
-            for (o, &v) in t.iter_mut().zip(entry.iter()) {
-                *o |= v & mask;
+        Comb { tables }
+    }
+
+    /// `g^e` for the low `bits` bits of `e` (`bits <= COMB_BITS`). Constant time: the
+    /// loop shape depends only on `bits`, and every look-up reads the whole table.
+    fn pow(&self, e: &[u64], bits: u32) -> Fe {
+        let used = (bits.div_ceil(COMB_SPAN) as usize).min(self.tables.len());
+        let mut z = consts().one;
+        let mut first = true;
+        for col in (0..COMB_D).rev() {
+            if !first {
+                z = sqr(&z);
+            }
+            for (t, table) in self.tables[..used].iter().enumerate() {
+                let mut idx = 0u64;
+                for r in 0..COMB_W {
+                    let pos = (t as u32 * COMB_W + r) * COMB_D + col;
+                    idx |= bit_below(e, pos, bits) << r;
+                }
+                let mut entry = select(table, idx);
+                idx.zeroize();
+                // the first product is 1 · entry: a copy (the position is public)
+                z = if first { entry } else { mul(&z, &entry) };
+                first = false;
+                entry.zeroize();
             }
         }
-        z = if i == 0 { t } else { mul(&z, &t) };
-        t.zeroize();
+        z
     }
-    z
+}
+
+static COMB: OnceLock<Comb> = OnceLock::new();
+
+/// Fixed-base exponentiations done before the comb existed.
+static UNTABLED_USES: AtomicU32 = AtomicU32::new(0);
+
+/// Fixed-base exponentiations a process does without the comb before building it: the
+/// two of one client sign-in (`g^a`, `g^x`). Building the comb costs a little more than
+/// one `g^a` by the binary method, so a process that signs in once (a command-line
+/// client) is cheaper without it, and one that signs in twice or more is cheaper with it.
+const UNTABLED_LIMIT: u32 = 2;
+
+/// The comb, if `bits` is within its reach and it exists or it is time to build it.
+fn comb_for(bits: u32) -> Option<&'static Comb> {
+    if bits > COMB_BITS {
+        return None;
+    }
+    if let Some(comb) = COMB.get() {
+        return Some(comb);
+    }
+    if UNTABLED_USES.fetch_add(1, Ordering::Relaxed) < UNTABLED_LIMIT {
+        return None;
+    }
+    Some(COMB.get_or_init(Comb::build))
+}
+
+/// Builds the fixed-base comb now.
+pub(crate) fn precompute() {
+    COMB.get_or_init(Comb::build);
 }
 
 /// Little-endian limbs of a big-endian byte string of at most `8 * L` bytes.
@@ -680,28 +735,15 @@ mod tests {
             let expect = FixedMontyForm::new(&to_uint(&base), &p).pow_bounded_exp(&e_uint, bits);
             let got = pow(&to_mont(&base), &e, bits);
             assert_eq!(from_mont(&got), fe_from_uint(&expect.retrieve()));
-            // g^e both ways
+            // g^e by the binary method (1288 bits: beyond the comb)
             let two = FixedMontyForm::new(&U3072::from_u8(2), &p);
             let expect_g = fe_from_uint(&two.pow_bounded_exp(&e_uint, bits).retrieve());
+            assert_eq!(from_mont(&pow_g_binary(&e, bits)), expect_g);
             assert_eq!(from_mont(&pow_g(&e, bits)), expect_g);
-            let e4: [u64; 4] = [e[0], e[1], e[2], e[3]];
-            let mut e4_bytes = [0u8; 32];
-            for (i, l) in e4.iter().enumerate() {
-                e4_bytes[32 - 8 * (i + 1)..32 - 8 * i].copy_from_slice(&l.to_be_bytes());
-            }
-            let expect_g4 = fe_from_uint(
-                &two.pow(&crypto_bigint::U256::from_be_slice(&e4_bytes))
-                    .retrieve(),
-            );
-            assert_eq!(from_mont(&pow_g_256(&e4)), expect_g4);
-            assert_eq!(from_mont(&pow_g(&e4, 256)), expect_g4);
-            precompute();
-            assert!(G_TABLE.get().is_some());
-            assert_eq!(from_mont(&pow_g_256(&e4)), expect_g4);
         }
         // exponent zero and small
-        assert_eq!(from_mont(&pow_g_256(&[0; 4]))[0], 1);
-        assert_eq!(from_mont(&pow_g_256(&[5, 0, 0, 0]))[0], 32);
+        assert_eq!(from_mont(&pow_g_binary(&[0; 4], 256))[0], 1);
+        assert_eq!(from_mont(&pow_g_binary(&[5, 0, 0, 0], 256))[0], 32);
         assert_eq!(from_mont(&pow_g(&[5], 64))[0], 32);
         assert_eq!(
             from_mont(&pow(
@@ -715,6 +757,130 @@ mod tests {
             ))[0],
             81
         );
+    }
+
+    /// `2^e mod N` by crypto-bigint's generic exponentiation (the oracle), for the low
+    /// `bits` bits of a little-endian exponent.
+    fn oracle_pow2(e: &[u64], bits: u32) -> Fe {
+        let mut limbs = [0u64; 64];
+        for (i, l) in limbs.iter_mut().enumerate() {
+            let keep = (bits as usize).saturating_sub(64 * i).min(64);
+            let mask = if keep == 64 {
+                u64::MAX
+            } else {
+                (1u64 << keep) - 1
+            };
+            *l = e.get(i).copied().unwrap_or(0) & mask;
+        }
+        let mut be = [0u8; 512];
+        for (i, l) in limbs.iter().enumerate() {
+            be[512 - 8 * (i + 1)..512 - 8 * i].copy_from_slice(&l.to_be_bytes());
+        }
+        let e_uint = crypto_bigint::U4096::from_be_slice(&be);
+        let two = FixedMontyForm::new(&U3072::from_u8(2), &params());
+        fe_from_uint(&two.pow(&e_uint).retrieve())
+    }
+
+    fn test_comb() -> &'static Comb {
+        static TEST_COMB: OnceLock<Comb> = OnceLock::new();
+        TEST_COMB.get_or_init(Comb::build)
+    }
+
+    #[test]
+    fn comb_shape() {
+        let comb = test_comb();
+        assert_eq!(comb.tables.len(), COMB_TABLES);
+        assert!(COMB_TABLES as u32 * COMB_SPAN >= COMB_BITS);
+        // entry 2^r of table t is g^(2^((t·W + r)·D)); entry 0 is 1
+        for (t, table) in comb.tables.iter().enumerate() {
+            assert_eq!(table[0], consts().one);
+            for r in 0..COMB_W {
+                let k = (t as u32 * COMB_W + r) * COMB_D;
+                let mut e = [0u64; 32];
+                e[(k / 64) as usize] = 1 << (k % 64);
+                assert_eq!(
+                    from_mont(&table[1 << r]),
+                    oracle_pow2(&e, 2048),
+                    "tooth {k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn comb_edges() {
+        let comb = test_comb();
+        let ones = [u64::MAX; 17];
+        for bits in [1, 7, 63, 64, 65, 79, 80, 81, 256, 384, 1000, 1023, 1024] {
+            // only the low `bits` bits count, whatever lies above
+            assert_eq!(
+                from_mont(&comb.pow(&ones, bits)),
+                oracle_pow2(&ones, bits),
+                "{bits} bits"
+            );
+            assert_eq!(from_mont(&comb.pow(&[0; 16], bits)), oracle_pow2(&[0], 1));
+        }
+        assert_eq!(from_mont(&comb.pow(&[5], 8))[0], 32);
+        assert_eq!(from_mont(&comb.pow(&[5], 0))[0], 1);
+    }
+
+    #[test]
+    fn comb_is_built_after_the_untabled_uses_and_on_request() {
+        for _ in 0..=UNTABLED_LIMIT {
+            pow_g(&[3], 256);
+        }
+        assert!(COMB.get().is_some());
+        precompute();
+        assert_eq!(from_mont(&pow_g(&[5, 0, 0, 0], 256))[0], 32);
+        // beyond the comb's reach the binary method answers
+        let e = [u64::MAX; 17];
+        assert_eq!(from_mont(&pow_g(&e, 1088)), oracle_pow2(&e, 1088));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// The comb and the binary method against crypto-bigint on random exponents of
+        /// the sizes SRP uses (a: 1024 bits, b: 384, x: 256) and any size in between.
+        #[test]
+        fn fixed_base_matches_crypto_bigint(
+            e in proptest::collection::vec(proptest::prelude::any::<u64>(), 16),
+            bits in proptest::prop_oneof![
+                proptest::strategy::Just(1024u32),
+                proptest::strategy::Just(384u32),
+                proptest::strategy::Just(256u32),
+                1u32..=1024,
+            ],
+        ) {
+            let expect = oracle_pow2(&e, bits);
+            proptest::prop_assert_eq!(from_mont(&test_comb().pow(&e, bits)), expect);
+            proptest::prop_assert_eq!(from_mont(&pow_g_binary(&e, bits)), expect);
+        }
+
+        /// The variable-base window method against crypto-bigint.
+        #[test]
+        fn variable_base_matches_crypto_bigint(
+            seed in proptest::prelude::any::<u64>(),
+            e in proptest::collection::vec(proptest::prelude::any::<u64>(), 17),
+            bits in proptest::prop_oneof![
+                proptest::strategy::Just(1025u32),
+                proptest::strategy::Just(384u32),
+                proptest::strategy::Just(256u32),
+                1u32..=1088,
+            ],
+        ) {
+            let base = sample(seed);
+            let mut be = [0u8; 512];
+            for (i, l) in e.iter().enumerate() {
+                let keep = (bits as usize).saturating_sub(64 * i).min(64);
+                let mask = if keep == 64 { u64::MAX } else { (1u64 << keep) - 1 };
+                be[512 - 8 * (i + 1)..512 - 8 * i].copy_from_slice(&(l & mask).to_be_bytes());
+            }
+            let e_uint = crypto_bigint::U4096::from_be_slice(&be);
+            let expect = FixedMontyForm::new(&to_uint(&base), &params()).pow(&e_uint);
+            let got = pow(&to_mont(&base), &e, bits);
+            proptest::prop_assert_eq!(from_mont(&got), fe_from_uint(&expect.retrieve()));
+        }
     }
 
     #[test]

@@ -93,7 +93,7 @@ fn verifier_for(
     let salt = SignedInt::from_unsigned_be(salt);
     let x = hash::compute_x(&salt, pool_name, user_id_for_srp, password);
     let x_limbs = Zeroizing::new(hash::hash_to_limbs(&x));
-    let gx = Zeroizing::new(field::pow_g_256(&x_limbs));
+    let gx = Zeroizing::new(field::pow_g(&x_limbs[..], 256));
     Zeroizing::new(field::from_mont(&gx))
 }
 

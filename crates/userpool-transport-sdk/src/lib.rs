@@ -108,6 +108,8 @@
 
 mod config;
 mod errors;
+mod oauth;
 mod requests;
 
 pub use config::{SdkTransport, SdkTransportBuilder};
+pub use oauth::{DEFAULT_OAUTH_TIMEOUT, HttpsOAuthTransport};

@@ -33,6 +33,11 @@ use userpool_types::{
     SecretString, SignUpResult, User, UserAuthFactors, Username,
 };
 
+pub mod oauth;
+#[cfg(any(test, feature = "test-util"))]
+pub use oauth::MockOAuthTransport;
+pub use oauth::{OAuthError, OAuthErrorCode, OAuthTokens, OAuthTransport, TokenGrant};
+
 /// Key–value pairs passed through to the pool's Lambda triggers.
 pub type ClientMetadata = BTreeMap<String, String>;
 

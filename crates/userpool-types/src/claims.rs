@@ -24,8 +24,20 @@ pub const ORIGIN_JTI: &str = "origin_jti";
 pub const EVENT_ID: &str = "event_id";
 /// `token_use`: [`TOKEN_USE_ID`] or [`TOKEN_USE_ACCESS`].
 pub const TOKEN_USE: &str = "token_use";
-/// `scope` (access token): [`SIGNIN_SCOPE`] for tokens of the user-pool API.
+/// `scope` (access token): [`SIGNIN_SCOPE`] for tokens of the user-pool API; the OAuth
+/// scopes granted, separated by spaces, for tokens of the hosted sign-in's `/oauth2/token`.
 pub const SCOPE: &str = "scope";
+/// `nonce` (id token of the hosted sign-in): the `nonce` of the authorization request,
+/// repeated so the app can tie the token to its request (OpenID Connect Core §2).
+pub const NONCE: &str = "nonce";
+/// `at_hash` (id token of the hosted sign-in): the access token's hash, the base64url of
+/// the left half of its SHA-256 (OpenID Connect Core §3.1.3.6).
+pub const AT_HASH: &str = "at_hash";
+/// `version` (access token of the OAuth endpoints): `2` in Cognito's tokens from
+/// `/oauth2/token` and `/oauth2/authorize`; absent from the user-pool API's tokens.
+pub const VERSION: &str = "version";
+/// The value of [`VERSION`] in OAuth access tokens.
+pub const OAUTH_ACCESS_VERSION: i64 = 2;
 /// `auth_time`: when the user signed in (seconds since the Unix epoch).
 pub const AUTH_TIME: &str = "auth_time";
 /// `exp`: expiry (seconds since the Unix epoch).
@@ -82,6 +94,8 @@ pub struct ClaimsBuilder {
     event_id: Option<String>,
     auth_time: Option<i64>,
     groups: Vec<TokenGroup>,
+    scope: Option<String>,
+    nonce: Option<String>,
     extra: Map<String, Value>,
 }
 
@@ -172,6 +186,8 @@ impl ClaimsBuilder {
             event_id: None,
             auth_time: None,
             groups: Vec::new(),
+            scope: None,
+            nonce: None,
             extra: Map::new(),
         }
     }
@@ -205,6 +221,22 @@ impl ClaimsBuilder {
     /// roles. Without groups the claims are left out, as Cognito does.
     pub fn groups(mut self, groups: impl IntoIterator<Item = TokenGroup>) -> Self {
         self.groups = groups.into_iter().collect();
+        self
+    }
+
+    /// The OAuth scopes granted (hosted sign-in): the access token's `scope` is them
+    /// joined by single spaces, in the order given, instead of [`SIGNIN_SCOPE`], and the
+    /// access token carries `version: 2`, as Cognito's OAuth access tokens do. A scope
+    /// never contains a space (RFC 6749 §3.3), so the join is unambiguous.
+    pub fn scope<S: AsRef<str>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        let joined: Vec<String> = scopes.into_iter().map(|s| s.as_ref().to_owned()).collect();
+        self.scope = Some(joined.join(" "));
+        self
+    }
+
+    /// `nonce` (id token only): the authorization request's nonce.
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
         self
     }
 
@@ -262,6 +294,9 @@ impl ClaimsBuilder {
         if let Some(jti) = jti {
             claims.insert(JTI.into(), jti.into());
         }
+        if let Some(nonce) = &self.nonce {
+            claims.insert(NONCE.into(), nonce.clone().into());
+        }
         let (_, roles, preferred) = group_claims(&self.groups);
         if !roles.is_empty() {
             claims.insert(COGNITO_ROLES.into(), roles.into());
@@ -273,18 +308,55 @@ impl ClaimsBuilder {
     }
 
     /// The access token's claims: `sub`, `username`, `client_id`, `token_use: access`,
-    /// `scope: aws.cognito.signin.user.admin`, `iat`, `exp`, `jti` when given, the
-    /// session's claims that are set, and `cognito:groups` (roles are id-token claims).
+    /// `scope: aws.cognito.signin.user.admin` (or the OAuth scopes and `version`, see
+    /// [`scope`](Self::scope)), `iat`, `exp`, `jti` when given, the session's claims that
+    /// are set, and `cognito:groups` (roles are id-token claims).
     pub fn access_token(&self, exp: i64, jti: Option<&str>) -> Map<String, Value> {
         let mut claims = self.common(Map::new(), TOKEN_USE_ACCESS, exp);
         claims.insert(USERNAME.into(), self.username.clone().into());
         claims.insert(CLIENT_ID.into(), self.client_id.clone().into());
-        claims.insert(SCOPE.into(), SIGNIN_SCOPE.into());
+        match &self.scope {
+            Some(scope) => {
+                claims.insert(SCOPE.into(), scope.clone().into());
+                claims.insert(VERSION.into(), OAUTH_ACCESS_VERSION.into());
+            }
+            None => {
+                claims.insert(SCOPE.into(), SIGNIN_SCOPE.into());
+            }
+        }
         if let Some(jti) = jti {
             claims.insert(JTI.into(), jti.into());
         }
         claims
     }
+}
+
+/// The claims of a machine-to-machine access token (the `client_credentials` grant of
+/// `/oauth2/token`), as Cognito issues them: `sub` and `client_id` are both the app client
+/// id, `token_use: access`, `scope` (the granted resource-server scopes joined by spaces),
+/// `auth_time` (the issue time: no user signed in), `iss`, `iat`, `exp`, `version: 2` and
+/// `jti`. There is no user, so no `username`, `origin_jti`, `event_id` or groups.
+pub fn machine_access_token<S: AsRef<str>>(
+    client_id: &str,
+    issuer: &str,
+    iat: i64,
+    exp: i64,
+    jti: &str,
+    scopes: impl IntoIterator<Item = S>,
+) -> Map<String, Value> {
+    let scopes: Vec<String> = scopes.into_iter().map(|s| s.as_ref().to_owned()).collect();
+    let mut claims = Map::new();
+    claims.insert(SUB.into(), client_id.into());
+    claims.insert(CLIENT_ID.into(), client_id.into());
+    claims.insert(TOKEN_USE.into(), TOKEN_USE_ACCESS.into());
+    claims.insert(SCOPE.into(), scopes.join(" ").into());
+    claims.insert(AUTH_TIME.into(), iat.into());
+    claims.insert(ISS.into(), issuer.into());
+    claims.insert(IAT.into(), iat.into());
+    claims.insert(EXP.into(), exp.into());
+    claims.insert(VERSION.into(), OAUTH_ACCESS_VERSION.into());
+    claims.insert(JTI.into(), jti.into());
+    claims
 }
 
 #[cfg(test)]
@@ -338,6 +410,51 @@ mod tests {
             json!({
                 "sub": "s", "username": "u", "client_id": "c", "token_use": "access",
                 "scope": SIGNIN_SCOPE, "iat": 1, "exp": 2, "tag": "a",
+            })
+        );
+    }
+
+    #[test]
+    fn oauth_scopes_and_nonce_change_only_their_claims() {
+        let api = ClaimsBuilder::new("s", "u", "c", 1).auth_time(1);
+        let hosted = api
+            .clone()
+            .scope(["openid", "email", SIGNIN_SCOPE])
+            .nonce("n-1");
+        let access = hosted.access_token(2, Some("j"));
+        assert_eq!(
+            access[SCOPE],
+            json!("openid email aws.cognito.signin.user.admin")
+        );
+        assert_eq!(access[VERSION], json!(2));
+        assert!(
+            !access.contains_key(NONCE),
+            "the nonce is an id-token claim"
+        );
+        let id = hosted.id_token(2, Some("j"), Map::new());
+        assert_eq!(id[NONCE], json!("n-1"));
+        // Apart from those claims, the hosted tokens are the API's.
+        let mut api_access = api.access_token(2, Some("j"));
+        assert!(!api_access.contains_key(VERSION));
+        assert!(!api.id_token(2, None, Map::new()).contains_key(NONCE));
+        api_access.insert(SCOPE.into(), access[SCOPE].clone());
+        api_access.insert(VERSION.into(), json!(2));
+        assert_eq!(api_access, access);
+        let mut api_id = api.id_token(2, Some("j"), Map::new());
+        api_id.insert(NONCE.into(), json!("n-1"));
+        assert_eq!(api_id, id);
+    }
+
+    #[test]
+    fn machine_tokens_name_the_client() {
+        let claims =
+            machine_access_token("c-1", "https://i/p", 10, 3610, "j", ["rs/read", "rs/write"]);
+        assert_eq!(
+            Value::Object(claims),
+            json!({
+                "sub": "c-1", "client_id": "c-1", "token_use": "access",
+                "scope": "rs/read rs/write", "auth_time": 10, "iss": "https://i/p",
+                "iat": 10, "exp": 3610, "version": 2, "jti": "j",
             })
         );
     }

@@ -53,6 +53,18 @@ pub enum AuthEvent {
         /// Why.
         error: Error,
     },
+    /// A sign-in through the hosted pages completed (`signInWithRedirect`, Amplify v6's
+    /// name): the session is stored, and a `signIn` came first.
+    SignInWithRedirect {
+        /// Who (the username of the tokens).
+        username: Username,
+    },
+    /// A sign-in through the hosted pages failed (`signInWithRedirect_failure`): the
+    /// redirect was refused, timed out, or its code could not be redeemed.
+    SignInWithRedirectFailure {
+        /// Why.
+        error: Error,
+    },
     /// Answering the new-password challenge failed (`completeNewPassword_failure`).
     CompleteNewPasswordFailure {
         /// Why.
@@ -119,6 +131,8 @@ impl AuthEvent {
             Self::AutoSignInFailure { .. } => "autoSignIn_failure",
             Self::SignIn { .. } => "signIn",
             Self::SignInFailure { .. } => "signIn_failure",
+            Self::SignInWithRedirect { .. } => "signInWithRedirect",
+            Self::SignInWithRedirectFailure { .. } => "signInWithRedirect_failure",
             Self::CompleteNewPasswordFailure { .. } => "completeNewPassword_failure",
             Self::ForgotPassword { .. } => "forgotPassword",
             Self::ForgotPasswordFailure { .. } => "forgotPassword_failure",
@@ -138,6 +152,7 @@ impl AuthEvent {
         match self {
             Self::SignUpFailure { error }
             | Self::SignInFailure { error }
+            | Self::SignInWithRedirectFailure { error }
             | Self::AutoSignInFailure { error }
             | Self::CompleteNewPasswordFailure { error }
             | Self::ForgotPasswordFailure { error }
@@ -178,6 +193,18 @@ mod tests {
             error: Error::NotSignedIn,
         };
         assert_eq!(failure.name(), "autoSignIn_failure");
+        let redirect = AuthEvent::SignInWithRedirectFailure {
+            error: Error::NotSignedIn,
+        };
+        assert_eq!(redirect.name(), "signInWithRedirect_failure");
+        assert!(redirect.error().is_some());
+        assert_eq!(
+            AuthEvent::SignInWithRedirect {
+                username: Username::new("ada").unwrap()
+            }
+            .name(),
+            "signInWithRedirect"
+        );
         assert!(matches!(failure.error(), Some(Error::NotSignedIn)));
     }
 }

@@ -47,6 +47,7 @@ mod error;
 mod event;
 mod ids;
 mod mfa;
+pub mod net;
 mod secret;
 mod session;
 mod sign_in;

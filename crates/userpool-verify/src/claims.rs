@@ -1,6 +1,7 @@
 //! The claims of a token that passed every check.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use userpool_types::{Claims, claims};
@@ -12,8 +13,16 @@ use crate::TokenUse;
 /// Reading goes through [`userpool_types::Claims`] (the workspace's one reading of
 /// Cognito's claims: groups, numbers of seconds); [`decoded`](Self::decoded) gives it.
 /// `Debug` shows the kind, `sub`, client and expiry, not every claim.
+///
+/// Cheap to clone: the claims are shared (one `Arc`), so that a hit of the verified-token
+/// cache hands them out without copying them.
 #[derive(Clone, PartialEq)]
 pub struct VerifiedClaims {
+    inner: Arc<Inner>,
+}
+
+#[derive(PartialEq)]
+struct Inner {
     claims: Claims,
     token_use: TokenUse,
     scopes: Vec<String>,
@@ -34,51 +43,53 @@ impl VerifiedClaims {
             })
             .unwrap_or_default();
         Self {
-            claims,
-            token_use,
-            scopes,
+            inner: Arc::new(Inner {
+                claims,
+                token_use,
+                scopes,
+            }),
         }
     }
 
     /// `sub`: the user's immutable id.
     pub fn sub(&self) -> &str {
-        self.claims.sub().unwrap_or_default()
+        self.inner.claims.sub().unwrap_or_default()
     }
 
     /// The username: `cognito:username` of an id token, `username` of an access token.
     pub fn username(&self) -> Option<&str> {
-        match self.token_use {
-            TokenUse::Id => self.claims.str(claims::COGNITO_USERNAME),
-            _ => self.claims.str(claims::USERNAME),
+        match self.inner.token_use {
+            TokenUse::Id => self.inner.claims.str(claims::COGNITO_USERNAME),
+            _ => self.inner.claims.str(claims::USERNAME),
         }
     }
 
     /// [`TokenUse::Id`] or [`TokenUse::Access`].
     pub fn token_use(&self) -> TokenUse {
-        self.token_use
+        self.inner.token_use
     }
 
     /// The app client: `aud` of an id token (the first, were it a list), `client_id` of
     /// an access token.
     pub fn client_id(&self) -> Option<&str> {
-        match self.token_use {
-            TokenUse::Id => match self.claims.get(claims::AUD)? {
+        match self.inner.token_use {
+            TokenUse::Id => match self.inner.claims.get(claims::AUD)? {
                 Value::String(aud) => Some(aud),
                 Value::Array(auds) => auds.first().and_then(Value::as_str),
                 _ => None,
             },
-            _ => self.claims.str(claims::CLIENT_ID),
+            _ => self.inner.claims.str(claims::CLIENT_ID),
         }
     }
 
     /// `iss`.
     pub fn issuer(&self) -> &str {
-        self.claims.str(claims::ISS).unwrap_or_default()
+        self.inner.claims.str(claims::ISS).unwrap_or_default()
     }
 
     /// `cognito:groups`: the user's groups, empty when none.
     pub fn groups(&self) -> &[String] {
-        self.claims.groups()
+        self.inner.claims.groups()
     }
 
     /// Whether the user is in group `name`.
@@ -88,49 +99,49 @@ impl VerifiedClaims {
 
     /// `scope` split at spaces; empty for an id token.
     pub fn scopes(&self) -> &[String] {
-        &self.scopes
+        &self.inner.scopes
     }
 
     /// Whether the token has scope `name`.
     pub fn has_scope(&self, name: &str) -> bool {
-        self.scopes.iter().any(|s| s == name)
+        self.inner.scopes.iter().any(|s| s == name)
     }
 
     /// `exp`, in seconds since the Unix epoch.
     pub fn exp(&self) -> i64 {
-        self.claims.exp()
+        self.inner.claims.exp()
     }
 
     /// `iat`, in seconds since the Unix epoch.
     pub fn iat(&self) -> Option<i64> {
-        self.claims.iat()
+        self.inner.claims.iat()
     }
 
     /// `auth_time`, in seconds since the Unix epoch, when present.
     pub fn auth_time(&self) -> Option<i64> {
-        self.claims.seconds(claims::AUTH_TIME)
+        self.inner.claims.seconds(claims::AUTH_TIME)
     }
 
     /// Any claim.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.inner.claims.get(name)
     }
 
     /// Every claim, as in the token.
     pub fn claims(&self) -> &Map<String, Value> {
-        self.claims.as_map()
+        self.inner.claims.as_map()
     }
 
     /// The claims as `userpool-types` reads them.
     pub fn decoded(&self) -> &Claims {
-        &self.claims
+        &self.inner.claims
     }
 }
 
 impl fmt::Debug for VerifiedClaims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedClaims")
-            .field("token_use", &self.token_use)
+            .field("token_use", &self.inner.token_use)
             .field("sub", &self.sub())
             .field("client_id", &self.client_id())
             .field("exp", &self.exp())

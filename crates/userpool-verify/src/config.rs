@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use userpool_types::{UserPoolId, claims};
 
-use crate::cache::IssuerKeys;
+use crate::cache::{IssuerKeys, Refetch};
 use crate::claims::VerifiedClaims;
 use crate::error::{BoxError, ConfigError};
 use crate::fetch::JwksFetcher;
 use crate::jwks::{DEFAULT_MAX_JWKS_BYTES, KeySet};
 use crate::jwt::DEFAULT_MAX_TOKEN_BYTES;
+use crate::token_cache::TokenCache;
 use crate::verifier::{Inner, PoolRules, Verifier};
 
 /// Which tokens a pool accepts (`token_use`).
@@ -177,6 +178,8 @@ pub struct VerifierBuilder {
     fetch_timeout: Duration,
     max_token_bytes: usize,
     max_jwks_bytes: usize,
+    jwks_max_age: Option<Duration>,
+    token_cache: usize,
 }
 
 impl fmt::Debug for VerifierBuilder {
@@ -190,6 +193,8 @@ impl fmt::Debug for VerifierBuilder {
             .field("fetcher", &self.fetcher)
             .field("offline", &self.offline)
             .field("refetch_interval", &self.refetch_interval)
+            .field("jwks_max_age", &self.jwks_max_age)
+            .field("token_cache", &self.token_cache)
             .finish_non_exhaustive()
     }
 }
@@ -198,6 +203,12 @@ impl fmt::Debug for VerifierBuilder {
 pub const DEFAULT_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 /// The default limit on one JWKS fetch.
 pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default maximum age of fetched keys: one hour. A key a pool removed from its JWKS
+/// is then trusted at most about an hour longer, at the cost of one fetch per hour per
+/// issuer, made in the background.
+pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(3600);
+/// The default number of entries of the verified-token cache.
+pub const DEFAULT_TOKEN_CACHE_CAPACITY: usize = 4096;
 
 impl Default for VerifierBuilder {
     fn default() -> Self {
@@ -213,6 +224,8 @@ impl Default for VerifierBuilder {
             fetch_timeout: DEFAULT_FETCH_TIMEOUT,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             max_jwks_bytes: DEFAULT_MAX_JWKS_BYTES,
+            jwks_max_age: Some(DEFAULT_JWKS_MAX_AGE),
+            token_cache: DEFAULT_TOKEN_CACHE_CAPACITY,
         }
     }
 }
@@ -314,6 +327,44 @@ impl VerifierBuilder {
         self
     }
 
+    /// How long fetched keys are trusted without a refetch (default one hour,
+    /// [`DEFAULT_JWKS_MAX_AGE`]; `None`: until a token names an unknown `kid`, as
+    /// `aws-jwt-verify` does). Once the keys are older, the next verification starts a
+    /// refetch in the background and goes on with the keys it has (it never waits for
+    /// the fetch); the new keys replace them when it ends, so that a key the pool removed
+    /// stops verifying. A failed refetch keeps the keys and is retried after the
+    /// [`refetch_interval`](Self::refetch_interval), which also bounds how often it runs.
+    /// Keys given at start-up ([`Pool::jwks`]) age from the build; an offline verifier
+    /// never refetches.
+    pub fn jwks_max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.jwks_max_age = max_age;
+        self
+    }
+
+    /// The verified-token cache's number of entries (default
+    /// [`DEFAULT_TOKEN_CACHE_CAPACITY`]; 0 turns it off, as
+    /// [`no_token_cache`](Self::no_token_cache) does).
+    ///
+    /// A token whose verification succeeded is remembered with its claims, keyed by its
+    /// exact bytes; when the very same token comes again (each request of a session
+    /// carries it), the signature check and the decoding are skipped, and every claim
+    /// check (`token_use`, client, `exp`, `nbf`, `iat`, `auth_time`, leeway, groups,
+    /// scopes, the custom check) runs again on the remembered claims, so an expired token
+    /// is refused even when cached. An entry is void once the issuer's keys are replaced
+    /// (a refetch that changed them, [`Verifier::load_jwks`]). Failed verifications are
+    /// never remembered. Each entry holds the token and its decoded claims: about three
+    /// times the token's length (some 3 KiB for a Cognito access token of 1 KiB), so
+    /// the default holds at most about 12 MiB, and only tokens the pool signed.
+    pub fn token_cache(mut self, capacity: usize) -> Self {
+        self.token_cache = capacity;
+        self
+    }
+
+    /// No verified-token cache: every verification checks the signature.
+    pub fn no_token_cache(self) -> Self {
+        self.token_cache(0)
+    }
+
     /// The verifier. Refused: no pool, two pools with one issuer, a pool without
     /// `token_use` or client, a JWKS given that does not parse, an offline pool without a
     /// JWKS, no fetcher (feature `https` off and none given, not offline).
@@ -326,7 +377,7 @@ impl VerifierBuilder {
             (false, Some(fetcher)) => Some(fetcher),
             (false, None) => Some(default_fetcher()?),
         };
-        let mut pools: Vec<(IssuerKeys, PoolRules)> = Vec::with_capacity(self.pools.len());
+        let mut pools: Vec<(Arc<IssuerKeys>, PoolRules)> = Vec::with_capacity(self.pools.len());
         for pool in self.pools {
             if pools.iter().any(|(keys, _)| keys.issuer == pool.issuer) {
                 return Err(ConfigError::DuplicateIssuer {
@@ -361,7 +412,8 @@ impl VerifierBuilder {
                 token_use,
                 clients: (!pool.any_client).then_some(pool.clients),
             };
-            pools.push((IssuerKeys::new(pool.issuer, pool.jwks_uri, keys), rules));
+            let keys = IssuerKeys::new(pool.issuer, pool.jwks_uri, keys, self.jwks_max_age);
+            pools.push((Arc::new(keys), rules));
         }
         Ok(Verifier::from_inner(Inner {
             pools,
@@ -369,11 +421,17 @@ impl VerifierBuilder {
             scopes: self.scopes,
             leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX),
             custom: self.custom,
-            fetcher,
-            refetch_interval: self.refetch_interval,
-            fetch_timeout: self.fetch_timeout,
+            refetch: fetcher.map(|fetcher| Refetch {
+                fetcher,
+                interval: self.refetch_interval,
+                timeout: self.fetch_timeout,
+                max_bytes: self.max_jwks_bytes,
+                max_age: self.jwks_max_age,
+            }),
             max_token_bytes: self.max_token_bytes,
             max_jwks_bytes: self.max_jwks_bytes,
+            max_age: self.jwks_max_age,
+            token_cache: TokenCache::new(self.token_cache),
         }))
     }
 }

@@ -274,6 +274,11 @@ pub enum JwksError {
     /// The fetch took longer than [`VerifierBuilder::fetch_timeout`](crate::VerifierBuilder::fetch_timeout).
     #[error("the JWKS request timed out")]
     Timeout,
+    /// There is no Tokio runtime to run the fetch on (a fetch runs in a task of its own,
+    /// so that a cancelled caller does not cancel it), or the runtime shut down before it
+    /// ended.
+    #[error("the JWKS fetch needs a running Tokio runtime")]
+    NoRuntime,
 }
 
 impl JwksError {

@@ -3,7 +3,6 @@
 //! no HTTP or TLS library to a service that talks to AWS.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use async_trait::async_trait;
 use http_body_util::{BodyExt as _, Empty, LengthLimitError, Limited};
@@ -13,6 +12,7 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use userpool_types::net::{UrlRefusal, check_http_target};
 
 use crate::error::JwksError;
 use crate::fetch::JwksFetcher;
@@ -50,23 +50,13 @@ impl HttpsFetcher {
     }
 }
 
-/// Whether `uri` may be fetched: `https`, or `http` to a loopback host.
+/// Whether `uri` may be fetched: `https`, or `http` to a loopback host (the rule of
+/// `userpool_types::net`, worded for a JWKS fetch).
 fn allowed(uri: &Uri) -> Result<(), &'static str> {
-    match uri.scheme_str() {
-        Some("https") => Ok(()),
-        Some("http") => {
-            let host = uri.host().unwrap_or_default();
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let loopback = host.eq_ignore_ascii_case("localhost")
-                || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-            if loopback {
-                Ok(())
-            } else {
-                Err("plain http is fetched from loopback only")
-            }
-        }
-        _ => Err("not an https URL"),
-    }
+    check_http_target(uri.scheme_str(), uri.host()).map_err(|refusal| match refusal {
+        UrlRefusal::PlainHttpNotLoopback => "plain http is fetched from loopback only",
+        UrlRefusal::NotHttp => "not an https URL",
+    })
 }
 
 #[async_trait]

@@ -3,6 +3,7 @@
 //! [`VerifyError::WeakKey`]) rather than sending the verifier to fetch again.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,6 +24,7 @@ const MIN_RSA_BITS: usize = 2048;
 const MAX_RSA_BITS: usize = 8192;
 
 /// What a key of the JWKS can do.
+#[derive(PartialEq, Eq)]
 enum KeyUse {
     /// An RS256 public key of 2048 to 8192 bits.
     Rs256 { n: Vec<u8>, e: Vec<u8> },
@@ -32,14 +34,22 @@ enum KeyUse {
     Unusable(&'static str),
 }
 
+#[derive(PartialEq, Eq)]
 struct Key {
     kid: String,
     key_use: KeyUse,
 }
 
+/// The source of [`KeySet::id`]: every set ever made gets the next number, so that two
+/// sets (of one issuer or of two) never share one.
+static NEXT_SET_ID: AtomicU64 = AtomicU64::new(1);
+
 /// The keys of one JWKS.
 pub(crate) struct KeySet {
     keys: Vec<Key>,
+    /// This snapshot's number: what a verified-token cache entry remembers, so that the
+    /// entry is void once the issuer's keys are replaced.
+    id: u64,
 }
 
 impl fmt::Debug for KeySet {
@@ -53,7 +63,25 @@ impl fmt::Debug for KeySet {
 impl KeySet {
     /// No keys: a pool whose JWKS was not loaded yet.
     pub(crate) fn empty() -> Self {
-        Self { keys: Vec::new() }
+        Self::of(Vec::new())
+    }
+
+    fn of(keys: Vec<Key>) -> Self {
+        Self {
+            keys,
+            id: NEXT_SET_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The snapshot's number, unique among the sets of this process.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether `other` holds the very same keys (a refetch that changed nothing keeps the
+    /// current snapshot, and with it the verified-token cache).
+    pub(crate) fn same_keys(&self, other: &Self) -> bool {
+        self.keys == other.keys
     }
 
     /// Reads a JWKS body: a JSON object with a `keys` array. Entries without a string
@@ -86,7 +114,7 @@ impl KeySet {
                 key_use: read_key(entry),
             });
         }
-        Ok(Self { keys })
+        Ok(Self::of(keys))
     }
 
     /// Whether the set has the key `kid`, usable or not.

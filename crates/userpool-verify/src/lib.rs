@@ -35,13 +35,26 @@
 //! [`HttpsFetcher`], feature `https`): at [`Verifier::hydrate`], on an issuer's first
 //! token, and again when a token names a `kid` the cache lacks (a key rotation), at most
 //! once per [`refetch_interval`](VerifierBuilder::refetch_interval) per issuer: in between,
-//! unknown `kid`s are refused at once. Callers that miss during a fetch wait for it and
-//! share its outcome. A JWKS can also be given at start-up ([`Pool::jwks`]) or later
-//! ([`Verifier::load_jwks`]), and a verifier can be [`offline`](VerifierBuilder::offline).
+//! unknown `kid`s are refused at once. A fetch runs in a task of its own: callers that miss
+//! during it wait for it and share its outcome, and a caller that is cancelled cancels
+//! neither the fetch nor the others' wait. Keys older than the
+//! [`jwks_max_age`](VerifierBuilder::jwks_max_age) (default one hour) are refetched in the
+//! background by the next verification, which goes on with the keys it has. A JWKS can
+//! also be given at start-up ([`Pool::jwks`]) or later ([`Verifier::load_jwks`]), and a
+//! verifier can be [`offline`](VerifierBuilder::offline).
 //!
 //! Once warm, a verification does no I/O and takes no lock: the keys are an immutable
 //! snapshot behind an `arc_swap::ArcSwap`, read with one atomic load and replaced whole by
-//! a refetch; the refetch's async mutex is taken only on a miss.
+//! a refetch; the refetch's state is locked only on a miss or once the keys are stale.
+//!
+//! # The verified-token cache
+//!
+//! A token that passed every check is remembered with its claims, keyed by its exact
+//! bytes ([`token_cache`](VerifierBuilder::token_cache), 4096 entries by default). The
+//! same token again skips the signature and the decoding; every claim check (`exp` and
+//! the other times, the client, groups, scopes, the custom check) runs again. An entry
+//! is void once its issuer's key snapshot is replaced (a refetch that changed the keys,
+//! [`Verifier::load_jwks`]), so a removed key takes its cached tokens with it.
 //!
 //! # Key rotation
 //!
@@ -55,11 +68,12 @@
 //!   has passed).
 //! - While both keys are published, tokens of either verify from the cache.
 //! - A removed key is forgotten at the next fetch of that JWKS, which replaces the cached
-//!   keys whole: the next [`Verifier::hydrate`] or the next token with a `kid` the cache
-//!   lacks. Until then the cache cannot know the key was removed, and its tokens still
-//!   verify (as with `aws-jwt-verify`, whose cache also refetches only for an unknown
-//!   `kid`). A service that must drop a removed key sooner calls [`Verifier::hydrate`]
-//!   periodically (at most one fetch per interval is made) or [`Verifier::load_jwks`].
+//!   keys whole: the background refetch once the keys are older than the max age, the
+//!   next [`Verifier::hydrate`], or the next token with a `kid` the cache lacks. Until
+//!   then the cache cannot know the key was removed, and its tokens still verify. A
+//!   service that must drop a removed key sooner sets a shorter max age or calls
+//!   [`Verifier::load_jwks`]. With `jwks_max_age(None)` keys are refetched for an unknown
+//!   `kid` only, as `aws-jwt-verify` does.
 //!
 //! # Features
 //!
@@ -79,12 +93,14 @@ mod jwks;
 mod jwt;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod token_cache;
 mod verifier;
 
 pub use async_trait::async_trait;
 pub use claims::VerifiedClaims;
 pub use config::{
-    CustomCheck, DEFAULT_FETCH_TIMEOUT, DEFAULT_REFETCH_INTERVAL, Pool, TokenUse, VerifierBuilder,
+    CustomCheck, DEFAULT_FETCH_TIMEOUT, DEFAULT_JWKS_MAX_AGE, DEFAULT_REFETCH_INTERVAL,
+    DEFAULT_TOKEN_CACHE_CAPACITY, Pool, TokenUse, VerifierBuilder,
 };
 pub use error::{BoxError, ConfigError, EXCERPT_CHARS, JwksError, VerifyError};
 pub use fetch::JwksFetcher;

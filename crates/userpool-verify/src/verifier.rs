@@ -11,9 +11,9 @@ use crate::cache::{IssuerKeys, Refetch};
 use crate::claims::VerifiedClaims;
 use crate::config::{CustomCheck, TokenUse, VerifierBuilder};
 use crate::error::{ConfigError, VerifyError, excerpt};
-use crate::fetch::JwksFetcher;
 use crate::jwks::KeySet;
 use crate::jwt;
+use crate::token_cache::TokenCache;
 
 /// What a pool accepts besides its issuer.
 pub(crate) struct PoolRules {
@@ -24,19 +24,22 @@ pub(crate) struct PoolRules {
 
 pub(crate) struct Inner {
     /// The pools, by issuer. A verifier has a handful: a list is searched as fast as a
-    /// map, and is never changed after `build`, so it is read without a lock.
-    pub pools: Vec<(IssuerKeys, PoolRules)>,
+    /// map, and is never changed after `build`, so it is read without a lock. The keys
+    /// are shared with the fetch tasks.
+    pub pools: Vec<(Arc<IssuerKeys>, PoolRules)>,
     pub groups: Vec<Vec<String>>,
     pub scopes: Vec<Vec<String>>,
     /// Whole seconds.
     pub leeway: i64,
     pub custom: Option<CustomCheck>,
-    /// `None`: offline.
-    pub fetcher: Option<Arc<dyn JwksFetcher>>,
-    pub refetch_interval: Duration,
-    pub fetch_timeout: Duration,
+    /// How keys are fetched; `None`: offline.
+    pub refetch: Option<Refetch>,
     pub max_token_bytes: usize,
     pub max_jwks_bytes: usize,
+    /// How long fetched keys stay fresh (`VerifierBuilder::jwks_max_age`).
+    pub max_age: Option<Duration>,
+    /// `None`: off.
+    pub token_cache: Option<TokenCache>,
 }
 
 /// Verifies the id and access tokens of one or several user pools.
@@ -79,7 +82,8 @@ impl fmt::Debug for Verifier {
             .collect();
         f.debug_struct("Verifier")
             .field("issuers", &issuers)
-            .field("offline", &self.inner.fetcher.is_none())
+            .field("offline", &self.inner.refetch.is_none())
+            .field("token_cache", &self.inner.token_cache)
             .finish_non_exhaustive()
     }
 }
@@ -112,12 +116,21 @@ impl Verifier {
 
     /// [`verify`](Self::verify) at `now` (seconds since the Unix epoch).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<VerifiedClaims, VerifyError> {
+        if let Some(outcome) = self.token_cache_hit(token, now) {
+            return outcome;
+        }
         let jws = jwt::parse(token, self.inner.max_token_bytes)?;
-        let (keys, rules) = self.pool_of(&jws.payload)?;
-        let refetch = self.refetch();
-        keys.verify(&jws.kid, jws.signed, &jws.signature, refetch.as_ref())
+        let (index, keys, rules) = self.pool_of(&jws.payload)?;
+        let refetch = self.inner.refetch.as_ref();
+        if let Some(refetch) = refetch {
+            keys.revalidate_if_stale(refetch);
+        }
+        let snapshot = keys
+            .verify(&jws.kid, jws.signed, &jws.signature, refetch)
             .await?;
-        self.check_claims(jws.payload, rules, now)
+        let verified = self.check_claims(jws.payload, rules, now)?;
+        self.remember(token, index, snapshot, &verified, now);
+        Ok(verified)
     }
 
     /// Verifies `token` with the cached keys only (no fetch, no await): a `kid` they lack
@@ -129,24 +142,104 @@ impl Verifier {
 
     /// [`verify_sync`](Self::verify_sync) at `now` (seconds since the Unix epoch).
     pub fn verify_sync_at(&self, token: &str, now: i64) -> Result<VerifiedClaims, VerifyError> {
+        if let Some(outcome) = self.token_cache_hit(token, now) {
+            return outcome;
+        }
         let jws = jwt::parse(token, self.inner.max_token_bytes)?;
-        let (keys, rules) = self.pool_of(&jws.payload)?;
-        keys.verify_cached(&jws.kid, jws.signed, &jws.signature)
+        let (index, keys, rules) = self.pool_of(&jws.payload)?;
+        if let Some(refetch) = &self.inner.refetch {
+            keys.revalidate_if_stale(refetch);
+        }
+        let snapshot = keys
+            .verify_cached(&jws.kid, jws.signed, &jws.signature)
             .unwrap_or_else(|| Err(keys.unknown(&jws.kid)))?;
-        self.check_claims(jws.payload, rules, now)
+        let verified = self.check_claims(jws.payload, rules, now)?;
+        self.remember(token, index, snapshot, &verified, now);
+        Ok(verified)
+    }
+
+    /// Whether a verification of `token` now would be a hit of the verified-token cache:
+    /// the very token verified before, under the issuer's current keys. (The claims are
+    /// still checked on a hit; this says nothing of them.) For tests and metrics.
+    pub fn is_cached(&self, token: &str) -> bool {
+        self.inner.token_cache.as_ref().is_some_and(|cache| {
+            cache
+                .get(token, |entry| {
+                    self.inner
+                        .pools
+                        .get(entry.pool)
+                        .is_some_and(|(keys, _)| keys.snapshot() == entry.snapshot)
+                })
+                .unwrap_or(false)
+        })
+    }
+
+    /// The tokens the verified-token cache holds now (some may be void: made under keys
+    /// since replaced, or expired). 0 when it is off.
+    pub fn cached_tokens(&self) -> usize {
+        self.inner.token_cache.as_ref().map_or(0, TokenCache::len)
+    }
+
+    /// A hit of the verified-token cache: the signature and the decoding are skipped,
+    /// every claim check runs again. `None`: a miss (no entry, or one made under keys
+    /// since replaced).
+    fn token_cache_hit(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Option<Result<VerifiedClaims, VerifyError>> {
+        let cache = self.inner.token_cache.as_ref()?;
+        cache
+            .get(token, |entry| {
+                let (keys, rules) = self.inner.pools.get(entry.pool)?;
+                if keys.snapshot() != entry.snapshot {
+                    return None;
+                }
+                if let Some(refetch) = &self.inner.refetch {
+                    keys.revalidate_if_stale(refetch);
+                }
+                Some(
+                    self.check_payload(entry.claims.claims(), rules, now)
+                        .and_then(|_| self.check_requirements(&entry.claims))
+                        .map(|()| entry.claims.clone()),
+                )
+            })
+            .flatten()
+    }
+
+    /// Stores a token that passed every check (never one that failed any).
+    fn remember(
+        &self,
+        token: &str,
+        pool: usize,
+        snapshot: u64,
+        verified: &VerifiedClaims,
+        now: i64,
+    ) {
+        let Some(cache) = &self.inner.token_cache else {
+            return;
+        };
+        cache.insert(token, pool, snapshot, verified, |entry| {
+            entry.claims.exp() > now
+                && self
+                    .inner
+                    .pools
+                    .get(entry.pool)
+                    .is_some_and(|(keys, _)| keys.snapshot() == entry.snapshot)
+        });
     }
 
     /// Fetches every pool's JWKS now (unless fetched less than the refetch interval
     /// ago), so that the first tokens do not wait for it. The first failure is returned;
     /// the other pools are still fetched. Offline, it does nothing.
     pub async fn hydrate(&self) -> Result<(), VerifyError> {
-        let Some(refetch) = self.refetch() else {
+        let Some(refetch) = &self.inner.refetch else {
             return Ok(());
         };
         let mut first_error = None;
         for (keys, _) in &self.inner.pools {
             let seen = keys.fetches();
-            if let Err(source) = keys.refresh(seen, &refetch, |_| false).await {
+            if let Err(source) = keys.refresh(seen, refetch, |_| false).await {
                 first_error.get_or_insert(VerifyError::Jwks {
                     issuer: keys.issuer.clone(),
                     source,
@@ -171,7 +264,7 @@ impl Verifier {
                 source,
             }
         })?;
-        keys.replace(set);
+        keys.replace(set, self.inner.max_age);
         Ok(())
     }
 
@@ -180,21 +273,12 @@ impl Verifier {
         self.inner.pools.iter().map(|(k, _)| k.issuer.as_str())
     }
 
-    fn refetch(&self) -> Option<Refetch<'_>> {
-        self.inner.fetcher.as_deref().map(|fetcher| Refetch {
-            fetcher,
-            interval: self.inner.refetch_interval,
-            timeout: self.inner.fetch_timeout,
-            max_bytes: self.inner.max_jwks_bytes,
-        })
-    }
-
     /// The pool of the token's `iss`. Only configured issuers are looked up, so a token
     /// never chooses where keys are fetched from.
     fn pool_of(
         &self,
         payload: &Map<String, Value>,
-    ) -> Result<&(IssuerKeys, PoolRules), VerifyError> {
+    ) -> Result<(usize, &Arc<IssuerKeys>, &PoolRules), VerifyError> {
         let iss = match payload.get(claims::ISS) {
             Some(Value::String(iss)) => iss,
             Some(_) => {
@@ -208,7 +292,9 @@ impl Verifier {
         self.inner
             .pools
             .iter()
-            .find(|(keys, _)| keys.issuer == *iss)
+            .enumerate()
+            .find(|(_, (keys, _))| keys.issuer == *iss)
+            .map(|(index, (keys, rules))| (index, keys, rules))
             .ok_or_else(|| VerifyError::UnknownIssuer { iss: excerpt(iss) })
     }
 
@@ -219,8 +305,29 @@ impl Verifier {
         rules: &PoolRules,
         now: i64,
     ) -> Result<VerifiedClaims, VerifyError> {
+        let token_use = self.check_payload(&payload, rules, now)?;
+        // `exp` was read above, so the types crate's reading cannot fail; were it to, the
+        // token is refused, not accepted.
+        let decoded = Claims::from_map(payload).map_err(|_| VerifyError::InvalidClaim {
+            claim: claims::EXP,
+            expected: "a number of seconds",
+        })?;
+        let verified = VerifiedClaims::new(decoded, token_use);
+        self.check_requirements(&verified)?;
+        Ok(verified)
+    }
+
+    /// The checks of the payload itself, in order: `token_use` (its kind is the answer),
+    /// the client, `exp`, `nbf`, `iat`, `auth_time`, `sub`, the type of `scope`. Run on
+    /// every verification, a hit of the token cache included (the time has moved on).
+    fn check_payload(
+        &self,
+        payload: &Map<String, Value>,
+        rules: &PoolRules,
+        now: i64,
+    ) -> Result<TokenUse, VerifyError> {
         let leeway = self.inner.leeway;
-        let token_use = match string_claim(&payload, claims::TOKEN_USE)? {
+        let token_use = match string_claim(payload, claims::TOKEN_USE)? {
             Some(found) => match TokenUse::of_claim(found) {
                 Some(kind) if rules.token_use.accepts(kind) => kind,
                 _ => {
@@ -236,23 +343,23 @@ impl Verifier {
                 });
             }
         };
-        check_client(&payload, token_use, rules)?;
-        let exp = seconds_claim(&payload, claims::EXP)?
+        check_client(payload, token_use, rules)?;
+        let exp = seconds_claim(payload, claims::EXP)?
             .ok_or(VerifyError::MissingClaim { claim: claims::EXP })?;
         if now >= exp.saturating_add(leeway) {
             return Err(VerifyError::Expired { exp, now, leeway });
         }
-        if let Some(nbf) = seconds_claim(&payload, claims::NBF)?
+        if let Some(nbf) = seconds_claim(payload, claims::NBF)?
             && nbf > now.saturating_add(leeway)
         {
             return Err(VerifyError::NotYetValid { nbf, now, leeway });
         }
-        let iat = seconds_claim(&payload, claims::IAT)?
+        let iat = seconds_claim(payload, claims::IAT)?
             .ok_or(VerifyError::MissingClaim { claim: claims::IAT })?;
         if iat > now.saturating_add(leeway) {
             return Err(VerifyError::IssuedInFuture { iat, now, leeway });
         }
-        if let Some(auth_time) = seconds_claim(&payload, claims::AUTH_TIME)?
+        if let Some(auth_time) = seconds_claim(payload, claims::AUTH_TIME)?
             && auth_time > now.saturating_add(leeway)
         {
             return Err(VerifyError::AuthTimeInFuture {
@@ -261,7 +368,7 @@ impl Verifier {
                 leeway,
             });
         }
-        if string_claim(&payload, claims::SUB)?.is_none() {
+        if string_claim(payload, claims::SUB)?.is_none() {
             return Err(VerifyError::MissingClaim { claim: claims::SUB });
         }
         if payload
@@ -273,13 +380,12 @@ impl Verifier {
                 expected: "a string",
             });
         }
-        // `exp` was read above, so the types crate's reading cannot fail; were it to, the
-        // token is refused, not accepted.
-        let decoded = Claims::from_map(payload).map_err(|_| VerifyError::InvalidClaim {
-            claim: claims::EXP,
-            expected: "a number of seconds",
-        })?;
-        let verified = VerifiedClaims::new(decoded, token_use);
+        Ok(token_use)
+    }
+
+    /// The service's requirements, on claims that passed [`Self::check_payload`]: the
+    /// groups, the scopes, the custom check.
+    fn check_requirements(&self, verified: &VerifiedClaims) -> Result<(), VerifyError> {
         for required in &self.inner.groups {
             if !required.iter().any(|g| verified.has_group(g)) {
                 return Err(VerifyError::MissingGroup {
@@ -295,9 +401,9 @@ impl Verifier {
             }
         }
         if let Some(check) = &self.inner.custom {
-            check(&verified).map_err(VerifyError::CustomCheck)?;
+            check(verified).map_err(VerifyError::CustomCheck)?;
         }
-        Ok(verified)
+        Ok(())
     }
 }
 

@@ -144,6 +144,8 @@ pub(crate) struct Config {
     /// Verifies the session's tokens on request (`crate::verify`).
     #[cfg(feature = "verify")]
     pub(crate) verifier: Option<userpool_verify::Verifier>,
+    /// Hosted sign-in (`Auth::sign_in_with_redirect`), when configured.
+    pub(crate) hosted: Option<Arc<crate::auth::hosted::Hosted>>,
 }
 
 impl fmt::Debug for Config {
@@ -165,7 +167,8 @@ impl fmt::Debug for Config {
             .field("refresh_margin", &self.refresh_margin)
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
-            .field("clock_drift_format", &self.clock_drift_format);
+            .field("clock_drift_format", &self.clock_drift_format)
+            .field("hosted", &self.hosted);
         #[cfg(feature = "verify")]
         d.field("verifier", &self.verifier);
         d.finish()
@@ -210,6 +213,7 @@ pub struct AuthBuilder {
     clock: Option<Arc<dyn Clock>>,
     #[cfg(feature = "verify")]
     verifier: Option<userpool_verify::Verifier>,
+    hosted: Option<crate::HostedConfig>,
 }
 
 impl fmt::Debug for AuthBuilder {
@@ -228,6 +232,7 @@ impl fmt::Debug for AuthBuilder {
             .field("clock_drift_format", &self.clock_drift_format)
             .field("transport", &self.transport)
             .field("clock", &self.clock)
+            .field("hosted", &self.hosted)
             .finish_non_exhaustive()
     }
 }
@@ -343,6 +348,14 @@ impl AuthBuilder {
         self
     }
 
+    /// Hosted sign-in in the browser ([`Auth::sign_in_with_redirect`],
+    /// [`Auth::sign_out_with_redirect`]): the pool domain, the loopback redirect port,
+    /// the scopes. See [`HostedConfig`](crate::HostedConfig).
+    pub fn hosted(mut self, hosted: crate::HostedConfig) -> Self {
+        self.hosted = Some(hosted);
+        self
+    }
+
     /// Checks the settings, builds the client and emits `configured`.
     ///
     /// Nothing is read from storage and no call is made: the stored session is read by
@@ -389,6 +402,10 @@ impl AuthBuilder {
             None => user_pool_id.region().to_owned(),
         };
         let has_client_secret = self.client_secret.is_some();
+        let hosted = self
+            .hosted
+            .map(|h| crate::auth::hosted::resolve(h, &client_id, self.client_secret.clone()))
+            .transpose()?;
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
             None => default_transport(
@@ -416,6 +433,7 @@ impl AuthBuilder {
             clock_drift_format: self.clock_drift_format,
             #[cfg(feature = "verify")]
             verifier: self.verifier,
+            hosted,
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let hub = self.hub.unwrap_or_default();

@@ -75,6 +75,8 @@
 //! | [`confirm_sign_up`](Auth::confirm_sign_up), [`_with`](Auth::confirm_sign_up_with) | `Auth.confirmSignUp` (+ v6 `autoSignIn`) | ConfirmSignUp (+ InitiateAuth USER_AUTH after a sign-up with [`auto_sign_in`](SignUpOptions::auto_sign_in)) | `confirmSignUp` (+ `signIn`, `autoSignIn` / `autoSignIn_failure`) |
 //! | [`resend_sign_up_code`](Auth::resend_sign_up_code) | `Auth.resendSignUp` | ResendConfirmationCode | |
 //! | [`sign_in`](Auth::sign_in), [`_with`](Auth::sign_in_with) | `Auth.signIn` | InitiateAuth, RespondToAuthChallenge (PASSWORD_VERIFIER) | `signIn` / `signIn_failure` |
+//! | [`sign_in_with_redirect`](Auth::sign_in_with_redirect), [`_with`](Auth::sign_in_with_redirect_with) | v6 `signInWithRedirect` | `/oauth2/authorize` in the browser, `/oauth2/token` (authorization_code + PKCE) | `signIn`, `signInWithRedirect` / `signInWithRedirect_failure` |
+//! | [`sign_out_with_redirect`](Auth::sign_out_with_redirect) | v6 `signOut` after a redirect sign-in | as `sign_out_with`, then `/logout` in the browser | `signOut` |
 //! | [`sign_in_without_password`](Auth::sign_in_without_password) | v6 `signIn` with `authFlowType: 'USER_AUTH'` | InitiateAuth (USER_AUTH), RespondToAuthChallenge (SELECT_CHALLENGE, EMAIL_OTP, SMS_OTP) | `signIn` / `signIn_failure` |
 //! | [`complete_new_password`](Auth::complete_new_password) | `Auth.completeNewPassword` | RespondToAuthChallenge (NEW_PASSWORD_REQUIRED) | `signIn` / `completeNewPassword_failure` |
 //! | [`confirm_sign_in`](Auth::confirm_sign_in), [`_with`](Auth::confirm_sign_in_with) | `Auth.confirmSignIn`, `Auth.sendCustomChallengeAnswer` | RespondToAuthChallenge (+ AssociateSoftwareToken, VerifySoftwareToken for an MFA setup) | `signIn` |
@@ -273,6 +275,10 @@ pub mod verify;
 mod tests;
 
 pub use auth::{Auth, ConfirmSignUpOutcome, SignInResult};
+pub use auth::{
+    Browser, CommandBrowser, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_TIMEOUT, DEFAULT_SCOPES,
+    DEFAULT_SIGN_OUT_PATH, HostedConfig, RedirectSignInOptions, SystemBrowser,
+};
 pub use config::{
     AuthBuilder, Clock, DEFAULT_DEADLINE, DEFAULT_REFRESH_MARGIN, RetryPolicy, SystemClock,
 };
@@ -342,12 +348,19 @@ pub mod transport {
     //! # let _ = (tokens, challenge);
     //! ```
     #[cfg(feature = "test-util")]
+    pub use userpool_transport::MockOAuthTransport;
+    #[cfg(feature = "test-util")]
     pub use userpool_transport::MockTransport;
     pub use userpool_transport::{
         AssociatedSoftwareToken, AuthOutcome, AuthTokens, Challenge, ChallengeRequest,
         ChallengeResponse, ClientMetadata, InitiateAuth, SignUpRequest, SoftwareTokenAuth,
         Transport,
     };
+    pub use userpool_transport::{
+        OAuthError, OAuthErrorCode, OAuthTokens, OAuthTransport, TokenGrant,
+    };
+    #[cfg(feature = "sdk")]
+    pub use userpool_transport_sdk::HttpsOAuthTransport;
     #[cfg(feature = "sdk")]
     pub use userpool_transport_sdk::{SdkTransport, SdkTransportBuilder};
 }

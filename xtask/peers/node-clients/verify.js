@@ -11,7 +11,10 @@
 // validateCognitoJwtFields (token_use and client_id): the checks CognitoJwtVerifier makes,
 // in the same order. The JWKS is loaded with cacheJwks (a warm cache: no I/O). Every token
 // is verified once before timing and must pass. One operation = one verifySync of the next
-// token (the library's fastest path; verify() adds a promise per call).
+// token (the library's fastest path; verify() adds a promise per call). aws-jwt-verify
+// keeps no verified tokens: every call checks the signature. The harness compares this one
+// run with both of userpool's rows (token cache off: the signature path; token cache warm:
+// the hit path).
 //
 // Prints one JSON object: {"impl", "version", "runtime", "unit": "verifications/s",
 // "per_run_per_sec": [one per run], "median_per_sec", "iterations", "runs", "tokens"}.

@@ -29,7 +29,7 @@ const MAX_CUSTOM: usize = 253;
 /// Words Cognito refuses in a prefix domain.
 const RESERVED_WORDS: &[&str] = &["aws", "amazon", "cognito"];
 /// Most resource servers one pool may have (Cognito's quota).
-const MAX_RESOURCE_SERVERS: i64 = 25;
+pub(crate) const MAX_RESOURCE_SERVERS: i64 = 25;
 /// Most scopes one resource server may have (the model's list maximum).
 const MAX_SCOPES: usize = 100;
 /// Longest identifier, name, scope name and scope description.
@@ -92,11 +92,17 @@ fn scope_name_byte(b: u8) -> bool {
 /// `ManagedLoginVersion`: 1 (the classic hosted UI, Cognito's default) or 2 (managed
 /// login).
 fn managed_login_version(p: &Params<'_>) -> Result<Option<u8>, ApiError> {
-    match p.int("ManagedLoginVersion")? {
-        None => Ok(None),
-        Some(1) => Ok(Some(1)),
-        Some(2) => Ok(Some(2)),
-        Some(other) => Err(ApiError::invalid_parameter(format!(
+    p.int("ManagedLoginVersion")?
+        .map(check_managed_login_version)
+        .transpose()
+}
+
+/// A `ManagedLoginVersion` value: 1 or 2.
+pub(crate) fn check_managed_login_version(version: i64) -> Result<u8, ApiError> {
+    match version {
+        1 => Ok(1),
+        2 => Ok(2),
+        other => Err(ApiError::invalid_parameter(format!(
             "ManagedLoginVersion {other} is not supported: use 1 (hosted UI) or 2 (managed login)."
         ))),
     }
@@ -114,6 +120,12 @@ fn certificate_arn(p: &Params<'_>) -> Result<Option<String>, ApiError> {
             "Member must not be null",
         ));
     };
+    check_certificate_arn(arn)?;
+    Ok(Some(arn.to_owned()))
+}
+
+/// A `CustomDomainConfig.CertificateArn`: 20 to 2048 characters, an ACM certificate ARN.
+pub(crate) fn check_certificate_arn(arn: &str) -> Result<(), ApiError> {
     check_length(arn, "customDomainConfig.certificateArn", 2048)?;
     if arn.chars().count() < 20 {
         return Err(validation(
@@ -129,12 +141,12 @@ fn certificate_arn(p: &Params<'_>) -> Result<Option<String>, ApiError> {
             arn.chars().take(64).collect::<String>()
         )));
     }
-    Ok(Some(arn.to_owned()))
+    Ok(())
 }
 
 /// A prefix domain: a DNS label of lower-case letters, digits and hyphens, without the
 /// words Cognito reserves.
-fn check_prefix(domain: &str) -> Result<(), ApiError> {
+pub(crate) fn check_prefix(domain: &str) -> Result<(), ApiError> {
     check_length(domain, "domain", MAX_PREFIX)?;
     let bytes = domain.as_bytes();
     let ok_byte = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
@@ -156,7 +168,7 @@ fn check_prefix(domain: &str) -> Result<(), ApiError> {
 
 /// A custom domain: a fully qualified DNS name (at least two labels, each one a valid
 /// label), lower case.
-fn check_custom(domain: &str) -> Result<(), ApiError> {
+pub(crate) fn check_custom(domain: &str) -> Result<(), ApiError> {
     check_length(domain, "domain", MAX_CUSTOM)?;
     let label_ok = |l: &str| {
         !l.is_empty()
@@ -181,7 +193,7 @@ fn no_such_domain() -> ApiError {
 
 /// The host a custom domain's DNS record would point at (made up, stable for the domain's
 /// life: Cognito answers a CloudFront distribution).
-fn cloudfront_host() -> Result<String, ApiError> {
+pub(crate) fn cloudfront_host() -> Result<String, ApiError> {
     Ok(format!(
         "d{}.cloudfront.net",
         util::random_string(13, util::LOWER_ALNUM)?
@@ -251,15 +263,22 @@ pub(crate) async fn create_user_pool_domain(
         .write(move |c| store::insert_domain(c, &stored))
         .await?;
     match conflict {
-        Some(DomainConflict::PoolHasDomain) => Err(ApiError::invalid_parameter(
-            "User pool already has a domain configured.",
-        )),
-        Some(DomainConflict::DomainTaken) => Err(ApiError::invalid_parameter(
-            "Domain already associated with another user pool.",
-        )),
+        Some(conflict) => Err(conflict_error(conflict)),
         None => {
             tracing::info!(pool_id = %pool.id, domain = %row.domain, "user pool domain created");
             Ok(domain_answer(&row))
+        }
+    }
+}
+
+/// Cognito's answer when a domain cannot be inserted.
+pub(crate) fn conflict_error(conflict: DomainConflict) -> ApiError {
+    match conflict {
+        DomainConflict::PoolHasDomain => {
+            ApiError::invalid_parameter("User pool already has a domain configured.")
+        }
+        DomainConflict::DomainTaken => {
+            ApiError::invalid_parameter("Domain already associated with another user pool.")
         }
     }
 }
@@ -355,7 +374,7 @@ pub(crate) async fn delete_user_pool_domain(
 // ---------------------------------------------------------------------------------------
 // Resource servers
 
-fn check_identifier(identifier: &str) -> Result<(), ApiError> {
+pub(crate) fn check_identifier(identifier: &str) -> Result<(), ApiError> {
     check_length(identifier, "identifier", MAX_TEXT)?;
     if !identifier.bytes().all(identifier_byte) {
         return Err(validation(
@@ -368,7 +387,7 @@ fn check_identifier(identifier: &str) -> Result<(), ApiError> {
 }
 
 /// The model's name pattern `[\w\s+=,.@-]+`.
-fn check_server_name(name: &str) -> Result<(), ApiError> {
+pub(crate) fn check_server_name(name: &str) -> Result<(), ApiError> {
     check_length(name, "name", MAX_TEXT)?;
     let ok = |c: char| c.is_alphanumeric() || c == '_' || c.is_whitespace() || "+=,.@-".contains(c);
     if !name.chars().all(ok) {
@@ -381,10 +400,23 @@ fn check_server_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `Scopes`: at most 100, each with a name of the scope-name pattern and a description,
-/// names unique within the server.
+/// `Scopes`, each with a name and a description, checked by [`check_scopes`].
 fn scopes(p: &Params<'_>) -> Result<Vec<Scope>, ApiError> {
     let list = p.obj_list("Scopes")?.unwrap_or_default();
+    let mut out: Vec<Scope> = Vec::with_capacity(list.len());
+    for s in &list {
+        out.push(Scope {
+            name: s.req_str("ScopeName")?.to_owned(),
+            description: s.req_str("ScopeDescription")?.to_owned(),
+        });
+    }
+    check_scopes(&out)?;
+    Ok(out)
+}
+
+/// The scopes of a resource server: at most 100, names of the scope-name pattern and
+/// unique within the server, descriptions of at most 256 characters.
+pub(crate) fn check_scopes(list: &[Scope]) -> Result<(), ApiError> {
     if list.len() > MAX_SCOPES {
         return Err(validation(
             "[...]",
@@ -392,10 +424,8 @@ fn scopes(p: &Params<'_>) -> Result<Vec<Scope>, ApiError> {
             "Member must have length less than or equal to 100",
         ));
     }
-    let mut out: Vec<Scope> = Vec::with_capacity(list.len());
-    for s in &list {
-        let name = s.req_str("ScopeName")?;
-        let description = s.req_str("ScopeDescription")?;
+    for (i, s) in list.iter().enumerate() {
+        let (name, description) = (s.name.as_str(), s.description.as_str());
         check_length(name, "scopes.member.scopeName", MAX_TEXT)?;
         if !name.bytes().all(scope_name_byte) {
             return Err(validation(
@@ -405,17 +435,13 @@ fn scopes(p: &Params<'_>) -> Result<Vec<Scope>, ApiError> {
             ));
         }
         check_length(description, "scopes.member.scopeDescription", MAX_TEXT)?;
-        if out.iter().any(|o| o.name == name) {
+        if list[..i].iter().any(|o| o.name == name) {
             return Err(ApiError::invalid_parameter(format!(
                 "Duplicate scope name {name} in the resource server."
             )));
         }
-        out.push(Scope {
-            name: name.to_owned(),
-            description: description.to_owned(),
-        });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn server_json(s: &ResourceServer) -> Value {
@@ -468,12 +494,7 @@ pub(crate) async fn create_resource_server(
         .store
         .write(move |c| {
             if store::count_resource_servers(c, &stored.pool_id)? >= MAX_RESOURCE_SERVERS {
-                return Err(ApiError::new(
-                    ExceptionName::LimitExceeded,
-                    format!(
-                        "The user pool has the most resource servers it may have ({MAX_RESOURCE_SERVERS})."
-                    ),
-                ));
+                return Err(too_many_servers());
             }
             if !store::insert_resource_server(c, &stored)? {
                 return Err(ApiError::invalid_parameter(format!(
@@ -485,6 +506,16 @@ pub(crate) async fn create_resource_server(
         })
         .await?;
     Ok(json!({ "ResourceServer": server_json(&server) }))
+}
+
+/// A pool's resource servers are at most [`MAX_RESOURCE_SERVERS`].
+pub(crate) fn too_many_servers() -> ApiError {
+    ApiError::new(
+        ExceptionName::LimitExceeded,
+        format!(
+            "The user pool has the most resource servers it may have ({MAX_RESOURCE_SERVERS})."
+        ),
+    )
 }
 
 /// DescribeResourceServer.

@@ -43,7 +43,7 @@ pub(crate) async fn call(
     scope_region: Option<&str>,
 ) -> Result<Value, ApiError> {
     let p = Params::root(body)?;
-    match op {
+    let result = match op {
         // Public (unsigned) operations.
         "SignUp" => signup::sign_up(state, p).await,
         "ConfirmSignUp" => signup::confirm_sign_up(state, p).await,
@@ -127,7 +127,10 @@ pub(crate) async fn call(
             ExceptionName::UnknownOperation,
             format!("The operation {other} is not supported by the local user pool."),
         )),
-    }
+    };
+    // The dashboard's recent sign-ins and the change counter its pages poll.
+    crate::dashboard::after_operation(state, op, body, &result).await;
+    result
 }
 
 /// Finds a user by what was typed: the username, or (email-as-username and alias pools)

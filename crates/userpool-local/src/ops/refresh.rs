@@ -104,6 +104,32 @@ pub(crate) async fn get_tokens_from_refresh_token(
     Ok(answer)
 }
 
+/// The `refresh_token` grant of the hosted sign-in's `/oauth2/token`, for a client already
+/// authenticated there: GetTokensFromRefreshToken's rules (the flow allowed, rotation when
+/// the client rotates, as Cognito documents for the token endpoint), without a device key
+/// (a session bound to a tracked device refreshes through the API, as Cognito's
+/// documentation for the token endpoint says). Answers `AuthenticationResult`;
+/// [`flow_disabled`] when the client may not refresh.
+pub(crate) async fn oauth_refresh(
+    state: &Arc<State>,
+    pool: &Arc<PoolRt>,
+    client: &Arc<ClientRt>,
+    token: &str,
+) -> Result<Value, ApiError> {
+    if !client.config.refresh_token_rotation.enabled && !client.config.flows().refresh {
+        return Err(flow_disabled("REFRESH_TOKEN"));
+    }
+    refresh_session(
+        state,
+        pool,
+        client,
+        token,
+        None,
+        ClientProof::ClientSecretChecked,
+    )
+    .await
+}
+
 fn invalid_refresh_token() -> ApiError {
     ApiError::not_authorized("Invalid Refresh Token")
 }

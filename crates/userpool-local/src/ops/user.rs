@@ -496,6 +496,18 @@ pub(crate) async fn revoke_token(state: &Arc<State>, p: Params<'_>) -> Result<Va
     let client_secret = p.str("ClientSecret")?;
     let client = state.client(client_id).await?;
     check_client_secret(&client, client_secret)?;
+    revoke_refresh_token(state, &client, token).await?;
+    Ok(json!({}))
+}
+
+/// The core of RevokeToken, shared with the hosted sign-in's `/oauth2/revoke`, for a client
+/// already authenticated: a JWT is `UnsupportedTokenTypeException`; a refresh token of the
+/// client ends its session (the refresh token and every access token issued with it).
+pub(crate) async fn revoke_refresh_token(
+    state: &State,
+    client: &crate::state::ClientRt,
+    token: &str,
+) -> Result<(), ApiError> {
     if tokens::peek_claims(token).is_some() {
         return Err(ApiError::new(
             ExceptionName::UnsupportedTokenType,
@@ -515,8 +527,7 @@ pub(crate) async fn revoke_token(state: &Arc<State>, p: Params<'_>) -> Result<Va
             }
             Ok(())
         })
-        .await?;
-    Ok(json!({}))
+        .await
 }
 
 /// DeleteUser.

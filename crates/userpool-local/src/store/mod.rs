@@ -185,6 +185,14 @@ CREATE TABLE IF NOT EXISTS resource_servers (
     scopes TEXT NOT NULL,
     PRIMARY KEY (pool_id, identifier)
 );
+-- The OAuth scopes of a session of the hosted sign-in (store/session_scopes.rs).
+CREATE TABLE IF NOT EXISTS session_scopes (
+    origin_jti TEXT PRIMARY KEY,
+    scopes TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS sessions_delete_scopes AFTER DELETE ON sessions BEGIN
+    DELETE FROM session_scopes WHERE origin_jti = OLD.origin_jti;
+END;
 -- A pool's domain and resource servers go with the pool's row.
 CREATE TRIGGER IF NOT EXISTS pools_delete_domains AFTER DELETE ON pools BEGIN
     DELETE FROM domains WHERE pool_id = OLD.id;
@@ -214,7 +222,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// Brings a database made by an older version up to the current schema. Tables added
-/// since (`pool_keys`, `groups`, `group_members`, `user_mfa`, `rotated_refresh`, `devices`, `device_sessions`, `domains`, `resource_servers`) need nothing here: [`SCHEMA`] creates whatever is
+/// since (`pool_keys`, `groups`, `group_members`, `user_mfa`, `rotated_refresh`, `devices`, `device_sessions`, `domains`, `resource_servers`, `session_scopes`) need nothing here: [`SCHEMA`] creates whatever is
 /// missing on every open; this handles columns added to existing tables.
 fn migrate(c: &Connection) -> rusqlite::Result<()> {
     let has_cred_gen: bool = c.query_row(
@@ -390,6 +398,7 @@ mod domains;
 mod groups;
 mod mfa;
 mod pools;
+mod session_scopes;
 mod sessions;
 mod users;
 
@@ -400,6 +409,7 @@ pub(crate) use domains::*;
 pub(crate) use groups::*;
 pub(crate) use mfa::*;
 pub(crate) use pools::*;
+pub(crate) use session_scopes::*;
 pub(crate) use sessions::*;
 pub(crate) use users::*;
 

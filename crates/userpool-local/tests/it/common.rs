@@ -254,7 +254,7 @@ impl Raw {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection.
+/// One HTTP/1.1 request over a fresh connection, with `Host: <addr>`.
 pub async fn raw(
     addr: std::net::SocketAddr,
     method: &str,
@@ -262,8 +262,23 @@ pub async fn raw(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Raw {
+    let host = addr.to_string();
+    let mut all = vec![("Host", host.as_str())];
+    all.extend_from_slice(headers);
+    raw_exact(addr, method, path, &all, body).await
+}
+
+/// One HTTP/1.1 request over a fresh connection with exactly these headers (no `Host`
+/// unless given: for the tests of a foreign or missing `Host`).
+pub async fn raw_exact(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Raw {
     let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     for (n, v) in headers {
         req.push_str(&format!("{n}: {v}\r\n"));
     }

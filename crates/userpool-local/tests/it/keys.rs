@@ -1,9 +1,15 @@
 //! Signing-key rotation: a new key is published beside the old one (new tokens carry its
 //! `kid`, old tokens still work), then the old one is retired (its tokens are refused as
 //! Cognito refuses a token whose key it does not publish). Through the Rust API, through
-//! `/_local/signing-keys` over HTTP (admin only, never for browsers), and across a restart
-//! on a data directory.
+//! `/_local/signing-keys` over HTTP (admin only, never for browsers; SigV4-signed once an
+//! admin key is configured), and across a restart on a data directory.
 
+use aws_sdk_cognitoidentityprovider as cip;
+use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_cognitoidentityprovider::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
+};
+use aws_sdk_cognitoidentityprovider::error::BoxError;
 use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -343,4 +349,138 @@ async fn a_rotation_and_a_retirement_survive_a_restart_on_a_data_dir() {
     assert_eq!(get_user(&ctx, &new_access).await.unwrap(), "kim");
     ctx.server.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sends the SDK's request to a `/_local/signing-keys` endpoint instead: the method, path
+/// and body are replaced before the SDK signs, so the request reaching the server carries
+/// a signature made by the stock AWS signer over exactly what it receives.
+#[derive(Debug)]
+struct ToKeyEndpoint {
+    method: &'static str,
+    /// Path and query.
+    target: String,
+    body: Vec<u8>,
+}
+
+impl Intercept for ToKeyEndpoint {
+    fn name(&self) -> &'static str {
+        "ToKeyEndpoint"
+    }
+
+    fn modify_before_signing(
+        &self,
+        ctx: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let req = ctx.request_mut();
+        let origin = {
+            let uri = req.uri();
+            let path = uri.find("://").map_or(0, |i| i + 3);
+            let end = uri[path..].find('/').map_or(uri.len(), |i| path + i);
+            uri[..end].to_owned()
+        };
+        req.set_uri(format!("{origin}{}", self.target))?;
+        req.set_method(self.method)?;
+        req.headers_mut().remove("x-amz-target");
+        req.headers_mut()
+            .insert("content-length", self.body.len().to_string());
+        *req.body_mut() = self.body.clone().into();
+        Ok(())
+    }
+}
+
+/// A client signing with `key`/`secret` whose every call goes to `method target` with
+/// `body` (the SDK operation called only carries it; its answer is read from the pool).
+fn signed_key_call(
+    ctx: &Ctx,
+    key: &str,
+    secret: &str,
+    method: &'static str,
+    target: String,
+    body: &Value,
+) -> cip::Client {
+    let body = if method == "GET" {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    let config = cip::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-central-1"))
+        .endpoint_url(ctx.server.endpoint())
+        .credentials_provider(Credentials::new(key, secret, None, None, "static"))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .interceptor(ToKeyEndpoint {
+            method,
+            target,
+            body,
+        })
+        .build();
+    cip::Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn with_an_admin_key_a_signed_key_request_is_accepted() {
+    const KEY: &str = "AKIDLOCALKEYS";
+    const SECRET: &str = "keys/secret+value";
+    let ctx = ctx_with_user(LocalPool::builder().admin_credentials(KEY, SECRET)).await;
+    let before = ctx.server.signing_keys(&ctx.pool_id).await.unwrap();
+    let pool = json!({ "UserPoolId": ctx.pool_id });
+    // Any operation will do: the interceptor sends its signed request elsewhere, and the
+    // SDK reads the JSON answer as that operation's output (unknown members ignored).
+    let call = |method, target: String, body: &Value, secret: &str| {
+        let client = signed_key_call(&ctx, KEY, secret, method, target, body);
+        let pool_id = ctx.pool_id.clone();
+        async move {
+            client
+                .describe_user_pool()
+                .user_pool_id(pool_id)
+                .send()
+                .await
+        }
+    };
+
+    let rotate = "/_local/signing-keys/rotate".to_owned();
+    call("POST", rotate.clone(), &pool, SECRET)
+        .await
+        .expect("a signed rotation is accepted");
+    let rotated = ctx.server.signing_keys(&ctx.pool_id).await.unwrap();
+    assert_ne!(rotated.signing_kid, before.signing_kid);
+    assert_eq!(
+        rotated.published_kids,
+        [rotated.signing_kid.clone(), before.signing_kid.clone()]
+    );
+
+    // The listing: a signed GET whose query is part of the canonical request.
+    let list = format!("/_local/signing-keys?pool={}", ctx.pool_id);
+    call("GET", list, &Value::Null, SECRET)
+        .await
+        .expect("a signed listing is accepted");
+
+    // The same request signed with another secret changes nothing.
+    let (code, _) = err(call("POST", rotate, &pool, "not-the-secret").await);
+    assert_eq!(code, "InvalidSignatureException");
+    assert_eq!(
+        ctx.server.signing_keys(&ctx.pool_id).await.unwrap(),
+        rotated
+    );
+
+    let retire = json!({ "UserPoolId": ctx.pool_id, "Kid": before.signing_kid });
+    call(
+        "POST",
+        "/_local/signing-keys/retire".to_owned(),
+        &retire,
+        SECRET,
+    )
+    .await
+    .expect("a signed retirement is accepted");
+    assert_eq!(
+        ctx.server
+            .signing_keys(&ctx.pool_id)
+            .await
+            .unwrap()
+            .published_kids,
+        [rotated.signing_kid]
+    );
 }

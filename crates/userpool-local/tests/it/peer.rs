@@ -12,7 +12,9 @@
 //! export USERPOOL_BOTO3_PYTHON=$PWD/target/peers/boto3-venv/bin/python`. The Node peers:
 //! `cargo xtask peers && export
 //! USERPOOL_NODE_CLIENTS_MODULES=$PWD/target/peers/node-clients/node_modules
-//! USERPOOL_AMPLIFY_V6_MODULES=$PWD/target/peers/amplify-v6/node_modules`.
+//! USERPOOL_AMPLIFY_V6_MODULES=$PWD/target/peers/amplify-v6/node_modules
+//! USERPOOL_BROWSER_MODULES=$PWD/target/peers/browser/node_modules`, and Debian's Chromium
+//! (`apt-get install chromium`) for the browser tests.
 
 use std::io::Write as _;
 use std::process::Command;
@@ -25,6 +27,53 @@ pub const NODE_CLIENTS_MODULES: &str = "USERPOOL_NODE_CLIENTS_MODULES";
 
 /// Names a `node_modules` folder with aws-amplify 6 (`xtask/peers/amplify-v6`).
 pub const AMPLIFY_V6_MODULES: &str = "USERPOOL_AMPLIFY_V6_MODULES";
+
+/// Names a `node_modules` folder with playwright-core (`xtask/peers/browser`).
+pub const BROWSER_MODULES: &str = "USERPOOL_BROWSER_MODULES";
+
+/// Names the Chromium program the browser tests drive; `/usr/bin/chromium` (Debian's
+/// package, which `.ci/run` installs) when unset.
+pub const CHROMIUM: &str = "USERPOOL_CHROMIUM";
+
+/// What a browser test needs: playwright-core's `node_modules` and a Chromium program.
+pub struct Browser {
+    pub node_modules: String,
+    pub chromium: String,
+}
+
+/// The browser peer, or `None` (reported as a skip, or under CI a failure, as for every
+/// peer) when playwright-core is not installed or Chromium is not there.
+pub fn browser(test: &str) -> Option<Browser> {
+    let node_modules = from_env(
+        test,
+        BROWSER_MODULES,
+        "a node_modules folder with playwright-core",
+    )?;
+    let chromium = std::env::var(CHROMIUM).unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    if !std::path::Path::new(&chromium).exists() {
+        missing(
+            test,
+            &format!("no Chromium at {chromium} (apt-get install chromium)"),
+            CHROMIUM,
+        );
+        return None;
+    }
+    Some(Browser {
+        node_modules,
+        chromium,
+    })
+}
+
+/// Runs the Node script `tests/peer/<script>` with playwright-core and Chromium: the script
+/// reads Chromium's path from `USERPOOL_CHROMIUM` and launches it headless with the flags
+/// of `tests/peer/browser_common.js`.
+pub async fn run_browser_script(browser: &Browser, script: &str, args: &[&str]) -> String {
+    let mut command = Command::new("node");
+    command
+        .env("NODE_PATH", &browser.node_modules)
+        .env(CHROMIUM, &browser.chromium);
+    run(command, "node", script, args).await
+}
 
 /// Runs the peer script `tests/peer/<script>` with `interpreter` and `args`, and returns
 /// what it wrote on stdout. A script that cannot start or exits unsuccessfully fails the

@@ -1,19 +1,23 @@
 //! Seed files: a pool started from a seed has the seed's ids; an export started again on a
-//! new data directory gives the same ids and users who sign in with their passwords; a
-//! second start with the same seed changes nothing; bad seeds are refused naming the
-//! entry; the fixed code of the test mode.
+//! new data directory gives the same ids, the same domain and resource servers, and users
+//! who sign in with their passwords (through the API and the hosted pages); a second start
+//! with the same seed changes nothing; bad seeds are refused naming the entry; the fixed
+//! code of the test mode.
 
 use std::path::PathBuf;
 
 use userpool_local::{Error, LocalPool, Seed};
 
 use crate::common::*;
+use crate::hosted_common::{self as hc, AuthParams, CALLBACK, Hosted};
 
 const POOL: &str = "us-east-1_SeedPool1";
 const CLIENT: &str = "seedclient0000000000000001";
 const SECRET: &str = "seedsecret000000000000000000000000000000000000001";
 const ALICE_PW: &str = "Alice-Passw0rd";
 const BOB_TEMP: &str = "Bob-Temp0rary";
+/// The public client of the hosted sign-in, allowed the seed's resource-server scope.
+const HOSTED_CLIENT: &str = "seedhosted0000000000000001";
 
 fn dir(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -28,7 +32,26 @@ fn seed_json() -> String {
         "pools": [{
             "id": POOL,
             "config": { "name": "dev", "auto_verified_attributes": ["email"] },
+            "domain": { "domain": hc::DOMAIN },
+            "resource_servers": [{
+                "identifier": "api",
+                "name": "API",
+                "scopes": [
+                    { "name": "read", "description": "Read" },
+                    { "name": "write", "description": "Write" }
+                ]
+            }],
             "clients": [{
+                "id": HOSTED_CLIENT,
+                "config": {
+                    "name": "spa",
+                    "allowed_oauth_flows_user_pool_client": true,
+                    "allowed_oauth_flows": ["code"],
+                    "allowed_oauth_scopes": ["openid", "email", "api/read"],
+                    "callback_urls": [CALLBACK],
+                    "supported_identity_providers": ["COGNITO"]
+                }
+            }, {
                 "id": CLIENT,
                 "secret": SECRET,
                 "config": {
@@ -164,8 +187,59 @@ async fn an_export_started_on_a_new_data_dir_keeps_ids_and_passwords() {
         .await
         .unwrap();
     assert_eq!(group.group().unwrap().precedence(), Some(1));
+    let domain = ctx
+        .sdk
+        .describe_user_pool_domain()
+        .domain(hc::DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        domain.domain_description().and_then(|d| d.user_pool_id()),
+        Some(POOL)
+    );
+    let server = ctx
+        .sdk
+        .describe_resource_server()
+        .user_pool_id(POOL)
+        .identifier("api")
+        .send()
+        .await
+        .unwrap();
+    let scopes: Vec<&str> = server
+        .resource_server()
+        .map(|r| r.scopes().iter().map(|s| s.scope_name()).collect())
+        .unwrap_or_default();
+    assert_eq!(scopes, ["read", "write"]);
     // Exporting the re-imported pool gives the same seed back.
     assert_eq!(ctx.server.export().await.unwrap(), exported);
+
+    // The hosted sign-in works on the seeded domain: a code, then tokens with the
+    // resource server's scope.
+    let alice = sub_of(&ctx, "alice").await;
+    let h = Hosted { ctx, sub: alice };
+    let mut params = AuthParams::code(HOSTED_CLIENT);
+    params.scope = Some("openid api/read".into());
+    let (code, verifier) = hc::sign_in_for_code_with(&h, &params, "alice", ALICE_PW).await;
+    let answer = hc::post(
+        &h,
+        &format!("/{}/oauth2/token", hc::DOMAIN),
+        &[],
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", HOSTED_CLIENT),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let tokens = answer.json();
+    let access = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(access["scope"], "openid api/read");
+    assert_eq!(access["sub"], h.sub.as_str());
+    assert_eq!(access["client_id"], HOSTED_CLIENT);
 }
 
 #[tokio::test]
@@ -211,11 +285,36 @@ async fn a_second_start_with_the_same_seed_changes_nothing() {
     let text = e.to_string();
     assert!(matches!(e, Error::Config(_)), "{e:?}");
     assert!(text.contains(&format!("client {CLIENT}")), "{text}");
+
+    // So does one whose resource server differs, naming the server.
+    let edited = seed_json().replace("\"API\"", "\"Other API\"");
+    let e = LocalPool::builder()
+        .data_dir(&data)
+        .seed(Seed::from_json(&edited).unwrap())
+        .start()
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("resource server api"), "{text}");
+    // And one that gives the pool another domain.
+    let edited = seed_json().replace(
+        &format!("\"domain\":\"{}\"", hc::DOMAIN),
+        "\"domain\":\"other-app\"",
+    );
+    assert_ne!(edited, seed_json());
+    let e = LocalPool::builder()
+        .data_dir(&data)
+        .seed(Seed::from_json(&edited).unwrap())
+        .start()
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("domain other-app"), "{text}");
 }
 
 /// Starts an in-memory pool from `seed`, expecting the start to fail with a message that
 /// contains `named`.
-async fn refused(seed: serde_json::Value, named: &str) {
+async fn refused(seed: serde_json::Value, named: &str) -> String {
     let seed = Seed::from_json(&seed.to_string()).expect("parses");
     let e = LocalPool::builder()
         .in_memory()
@@ -225,6 +324,7 @@ async fn refused(seed: serde_json::Value, named: &str) {
         .expect_err("the start is refused");
     let text = e.to_string();
     assert!(text.contains(named), "{named:?} not in {text:?}");
+    text
 }
 
 #[tokio::test]
@@ -273,6 +373,48 @@ async fn bad_seeds_are_refused_naming_the_entry() {
         "user gil",
     )
     .await;
+    refused(
+        pool(serde_json::json!({ "domain": { "domain": "Bad_Domain" } })),
+        "domain Bad_Domain",
+    )
+    .await;
+    refused(
+        pool(serde_json::json!({ "domain": { "domain": "my-app", "managed_login_version": 3 } })),
+        "domain my-app",
+    )
+    .await;
+    // Two pools of one seed cannot share a domain.
+    refused(
+        serde_json::json!({ "pools": [
+            { "id": POOL, "config": { "name": "a" }, "domain": { "domain": "shared" } },
+            { "id": "us-east-1_SeedPool2", "config": { "name": "b" }, "domain": { "domain": "shared" } }
+        ] }),
+        "domain shared",
+    )
+    .await;
+    refused(
+        pool(serde_json::json!({
+            "resource_servers": [{ "identifier": "api", "name": "API",
+                "scopes": [{ "name": "a/b", "description": "slash" }] }]
+        })),
+        "resource server api",
+    )
+    .await;
+    // A client scope of a resource server the seed does not have.
+    let text = refused(
+        pool(serde_json::json!({
+            "clients": [{ "id": "c1", "config": {
+                "name": "x",
+                "allowed_oauth_flows_user_pool_client": true,
+                "allowed_oauth_flows": ["code"],
+                "allowed_oauth_scopes": ["nope/read"],
+                "callback_urls": [CALLBACK]
+            } }]
+        })),
+        "client c1",
+    )
+    .await;
+    assert!(text.contains("nope/read"), "{text}");
     // A typo in a seed's own field names is refused, not dropped.
     let e = Seed::from_json(r#"{"pools":[{"id":"us-east-1_A","config":{},"user":[]}]}"#)
         .unwrap_err()

@@ -2,6 +2,7 @@
 
 mod attributes;
 mod devices;
+pub(crate) mod hosted;
 mod mfa;
 mod passwords;
 mod session;
@@ -10,6 +11,10 @@ mod sign_out;
 mod sign_up;
 mod user_auth;
 
+pub use hosted::{
+    Browser, CommandBrowser, DEFAULT_REDIRECT_PATH, DEFAULT_REDIRECT_TIMEOUT, DEFAULT_SCOPES,
+    DEFAULT_SIGN_OUT_PATH, HostedConfig, RedirectSignInOptions, SystemBrowser,
+};
 pub use user_auth::ConfirmSignUpOutcome;
 pub(crate) use user_auth::{AutoSignInSlot, first_factor_selection, web_authn_unsupported};
 

@@ -3,9 +3,6 @@
 //! remember / forget / fetch, the refresh names the device, a refused device is cleared
 //! and the sign-in starts again without it, and the device password stays secret.
 
-use std::io::Write;
-
-use tracing_subscriber::fmt::MakeWriter;
 use userpool_srp::{
     DeviceRegistration, DeviceSecretVerifierConfig, DeviceSrpServer, DeviceVerifyRequest,
 };
@@ -867,37 +864,8 @@ async fn a_refresh_names_the_stored_device() {
     assert_eq!(session.expires_at(), T0 + 2 * HOUR);
 }
 
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[test]
 fn the_device_password_and_signature_are_in_no_log_and_no_debug() {
-    let buffer = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(buffer.clone())
-        .finish();
-    // See security.rs: a second dispatcher keeps the callsites' interest per dispatcher.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let srp = SrpPool::new(PASSWORD);
     let devices = DevicePool::default();
     let mut m = mock();
@@ -909,34 +877,26 @@ fn the_device_password_and_signature_are_in_no_log_and_no_debug() {
         Ok(challenge("DEVICE_SRP_AUTH", &[("USERNAME", USER_ID)])),
     );
     devices.expect_device_challenges(&mut m, answer(&Tok::default()));
-    let (password, dump) = tracing::subscriber::with_default(subscriber, || {
-        tracing::callsite::rebuild_interest_cache();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
+    let ((password, dump), logs) = with_captured_logs(|| async {
+        let store = MemoryStore::new();
+        let password = seed_device(&store, &devices).await;
+        let clock = TestClock::new(T0);
+        let auth = builder(m, &clock)
+            .storage(Arc::new(store.clone()))
             .build()
             .unwrap();
-        rt.block_on(async {
-            let store = MemoryStore::new();
-            let password = seed_device(&store, &devices).await;
-            let clock = TestClock::new(T0);
-            let auth = builder(m, &clock)
-                .storage(Arc::new(store.clone()))
-                .build()
-                .unwrap();
-            assert!(auth.sign_in(TYPED, PASSWORD).await.unwrap().is_signed_in());
-            let stored = auth
-                .inner
-                .stored_device(&Username::new(USER_ID).unwrap())
-                .await
-                .unwrap();
-            assert_eq!(stored.password.as_str(), password);
-            (
-                password,
-                format!("{auth:?} {auth:#?} {stored:?} {stored:#?}"),
-            )
-        })
+        assert!(auth.sign_in(TYPED, PASSWORD).await.unwrap().is_signed_in());
+        let stored = auth
+            .inner
+            .stored_device(&Username::new(USER_ID).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(stored.password.as_str(), password);
+        (
+            password,
+            format!("{auth:?} {auth:#?} {stored:?} {stored:#?}"),
+        )
     });
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("device"),
         "the device steps were logged:\n{logs}"

@@ -11,6 +11,7 @@ mod config;
 mod devices;
 mod groups;
 mod hardening;
+mod hosted;
 mod mfa;
 mod passwords;
 mod refresh;
@@ -543,4 +544,57 @@ pub(crate) fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+// ---------------------------------------------------------------- logs
+
+/// A `MakeWriter` into a shared buffer.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Runs the future `run` makes on a runtime of its own, with every event and span (enter,
+/// exit, close) of every level written to a buffer: the future's output and the log text,
+/// for the tests that look for secrets in the logs.
+pub(crate) fn with_captured_logs<F: std::future::Future>(
+    run: impl FnOnce() -> F,
+) -> (F::Output, String) {
+    let buffer = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(buffer.clone())
+        .finish();
+    // tracing-core caches each callsite's interest globally; with a single registered
+    // dispatcher it computes that interest from the *registering thread's* default, so a
+    // test running in parallel without a subscriber would switch our callsites off. A
+    // second live dispatcher makes it ask every dispatcher instead.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let output = tracing::subscriber::with_default(subscriber, || {
+        tracing::callsite::rebuild_interest_cache();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(run())
+    });
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    (output, logs)
 }

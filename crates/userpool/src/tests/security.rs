@@ -1,9 +1,5 @@
 //! No secret in any log line or `Debug` output.
 
-use std::io::Write;
-
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::fmt::format::FmtSpan;
 use userpool_transport::{ChallengeResponse, SignUpRequest};
 use userpool_types::{AuthEvent, Error, SignUpResult};
 
@@ -16,27 +12,6 @@ const SIGN_UP_CODE: &str = "CODE-QWERTY-4242";
 const CLIENT_SECRET: &str = "CLIENT-SECRET-FROBOZZ";
 const REFRESH_1: &str = "REFRESH-SECRET-ONE-ABCDEF";
 const REFRESH_2: &str = "REFRESH-SECRET-TWO-GHIJKL";
-
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn first_tokens() -> Tok {
     Tok {
@@ -120,69 +95,49 @@ fn flow_mock(pool: &SrpPool, signatures: Arc<Mutex<Vec<String>>>) -> MockTranspo
 
 #[test]
 fn a_full_flow_at_trace_level_logs_no_secret() {
-    let buffer = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(buffer.clone())
-        .finish();
-    // tracing-core caches each callsite's interest globally; with a single registered
-    // dispatcher it computes that interest from the *registering thread's* default, so a
-    // test running in parallel without a subscriber would switch our callsites off. A
-    // second live dispatcher makes it ask every dispatcher instead.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let signatures = Arc::new(Mutex::new(Vec::new()));
     let pool = SrpPool::new(PASSWORD);
     let m = flow_mock(&pool, signatures.clone());
-    let debug_dump = tracing::subscriber::with_default(subscriber, || {
-        tracing::callsite::rebuild_interest_cache();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
+    let (debug_dump, logs) = with_captured_logs(|| async {
+        let clock = TestClock::new(T0);
+        let auth = builder(m, &clock)
+            .client_secret(CLIENT_SECRET)
+            .storage(Arc::new(MemoryStore::new()))
             .build()
             .unwrap();
-        rt.block_on(async {
-            let clock = TestClock::new(T0);
-            let auth = builder(m, &clock)
-                .client_secret(CLIENT_SECRET)
-                .storage(Arc::new(MemoryStore::new()))
-                .build()
-                .unwrap();
-            let mut dump = String::new();
-            let up = auth
-                .sign_up(
-                    TYPED,
-                    PASSWORD,
-                    SignUpOptions::default().attribute("email", TYPED).unwrap(),
-                )
-                .await
-                .unwrap();
-            dump += &format!("{up:?}");
-            auth.confirm_sign_up(TYPED, SIGN_UP_CODE).await.unwrap();
-            // A failed attempt first (wrong password), then the right one.
-            let wrong = auth.sign_in(TYPED, "not-it").await.unwrap_err();
-            dump += &format!("{wrong:?} {wrong}");
-            let r = auth.sign_in(TYPED, PASSWORD).await.unwrap();
-            dump += &format!("{r:?}");
-            let s = auth.current_session().await.unwrap();
-            dump += &format!("{s:?} {s:#?}");
-            clock.set(T0 + HOUR);
-            let s = auth.current_session().await.unwrap();
-            dump += &format!("{s:?}");
-            auth.change_password(PASSWORD, NEW_PASSWORD).await.unwrap();
-            let results = auth
-                .update_user_attributes(Attributes::try_from([("given_name", "Ada")]).unwrap())
-                .await
-                .unwrap();
-            dump += &format!("{results:?}");
-            let user = auth.current_authenticated_user().await.unwrap();
-            dump += &format!("{user:?}");
-            dump += &format!("{auth:?} {auth:#?}");
-            auth.sign_out().await.unwrap();
-            dump
-        })
+        let mut dump = String::new();
+        let up = auth
+            .sign_up(
+                TYPED,
+                PASSWORD,
+                SignUpOptions::default().attribute("email", TYPED).unwrap(),
+            )
+            .await
+            .unwrap();
+        dump += &format!("{up:?}");
+        auth.confirm_sign_up(TYPED, SIGN_UP_CODE).await.unwrap();
+        // A failed attempt first (wrong password), then the right one.
+        let wrong = auth.sign_in(TYPED, "not-it").await.unwrap_err();
+        dump += &format!("{wrong:?} {wrong}");
+        let r = auth.sign_in(TYPED, PASSWORD).await.unwrap();
+        dump += &format!("{r:?}");
+        let s = auth.current_session().await.unwrap();
+        dump += &format!("{s:?} {s:#?}");
+        clock.set(T0 + HOUR);
+        let s = auth.current_session().await.unwrap();
+        dump += &format!("{s:?}");
+        auth.change_password(PASSWORD, NEW_PASSWORD).await.unwrap();
+        let results = auth
+            .update_user_attributes(Attributes::try_from([("given_name", "Ada")]).unwrap())
+            .await
+            .unwrap();
+        dump += &format!("{results:?}");
+        let user = auth.current_authenticated_user().await.unwrap();
+        dump += &format!("{user:?}");
+        dump += &format!("{auth:?} {auth:#?}");
+        auth.sign_out().await.unwrap();
+        dump
     });
-    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("userpool.sign_in"),
         "the spans were captured:\n{logs}"
