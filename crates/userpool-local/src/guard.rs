@@ -138,8 +138,9 @@ impl Guard {
     }
 
     /// Whether a browser origin may call admin operations and read the outbox: configured
-    /// on the command line (or `*`), or the server's own origin (same-origin: the server
-    /// serves no pages, and the `Host` was checked).
+    /// on the command line (or `*`), or the server's own origin (the `Host` was checked,
+    /// and the server's only pages — the hosted sign-in, which runs no script, and the
+    /// dashboard, whose scripts need a per-answer nonce — run no script of anyone else's).
     pub(crate) fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
         if self.any_origin || self.origins.contains(&origin) {

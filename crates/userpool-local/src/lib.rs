@@ -892,7 +892,7 @@ pub async fn serve(options: ServeOptions) -> Result<()> {
         out.flush()?;
     }
     if options.open {
-        let url = format!("{}/", pool.endpoint());
+        let url = dashboard::dashboard_url(pool.local_addr());
         match dashboard::open_browser(&url) {
             Ok(()) => tracing::info!(%url, "opening the dashboard in the browser"),
             Err(e) => {

@@ -57,7 +57,7 @@ use crate::guard;
 use crate::state::State;
 use crate::util;
 
-pub(crate) use open::open_browser;
+pub(crate) use open::{dashboard_url, open_browser};
 pub(crate) use signins::{SignIns, observe};
 
 /// The path of the change poll.
@@ -233,26 +233,21 @@ fn host(headers: &HeaderMap) -> Option<String> {
     guard::host_header(headers).map(|h| h.trim().to_ascii_lowercase())
 }
 
-/// Whether a `Host` value names the loopback interface.
+/// Whether a `Host` value (a port allowed) names the loopback interface: the shared rule
+/// of [`userpool_types::net::is_loopback_host`], and also `*.localhost`, which browsers
+/// resolve to loopback themselves (RFC 6761) and developers use to tell apps apart.
 fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        match rest.split_once(']') {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
             Some((ip, port)) if port.is_empty() || port.starts_with(':') => {
-                return ip
-                    .parse::<std::net::Ipv6Addr>()
-                    .is_ok_and(|ip| ip.is_loopback());
+                return userpool_types::net::is_loopback_host(ip);
             }
             _ => return false,
-        }
-    } else {
-        host.rsplit_once(':').map_or(host, |(name, _port)| name)
+        },
+        None => host.rsplit_once(':').map_or(host, |(name, _port)| name),
     };
     let name = name.trim_end_matches('.');
-    name == "localhost"
-        || name.ends_with(".localhost")
-        || name
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    name.ends_with(".localhost") || userpool_types::net::is_loopback_host(name)
 }
 
 /// The server's own origin as the browser sees it: `http://<Host>`.

@@ -3,7 +3,20 @@
 //! (the convention `xdg-open` and Python's `webbrowser` follow), started and not waited
 //! for. No crate for it: it is one process.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::{Command, Stdio};
+
+/// The dashboard's address for a server bound to `addr`. A server bound to every
+/// interface (`0.0.0.0`, `[::]`) is opened on loopback of the same family: the dashboard
+/// answers only a loopback `Host`, and `http://0.0.0.0:port/` would name no interface.
+pub(crate) fn dashboard_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}/", SocketAddr::new(ip, addr.port()))
+}
 
 /// The command that opens `url`: `$BROWSER url` when `browser` is given, the platform's
 /// opener otherwise.
@@ -48,6 +61,16 @@ pub(crate) fn open_browser(url: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_interface_opens_on_loopback() {
+        let url = |a: &str| dashboard_url(a.parse().unwrap());
+        assert_eq!(url("0.0.0.0:9229"), "http://127.0.0.1:9229/");
+        assert_eq!(url("[::]:9229"), "http://[::1]:9229/");
+        assert_eq!(url("127.0.0.1:80"), "http://127.0.0.1:80/");
+        assert_eq!(url("[::1]:1"), "http://[::1]:1/");
+        assert_eq!(url("192.168.1.4:9229"), "http://192.168.1.4:9229/");
+    }
 
     #[test]
     fn browser_variable_wins() {

@@ -177,6 +177,19 @@ pub(crate) fn encode(s: &str) -> String {
     out
 }
 
+/// What every `GET` of a hosted page starts from: the domain the path names and the
+/// query's pairs; the error page (404 for an unknown domain) when there is no such domain.
+pub(crate) async fn resolve_get(
+    state: &State,
+    domain_name: &str,
+    uri: &Uri,
+) -> Result<(Hosted, Vec<(String, String)>), Response> {
+    let hosted = domain::resolve(state, domain_name)
+        .await
+        .map_err(hosted_error_answer)?;
+    Ok((hosted, parse_pairs(uri.query().unwrap_or(""))))
+}
+
 /// Decodes `application/x-www-form-urlencoded` text (a query string or a form body): the
 /// pairs in order, `+` a space, bad escapes kept as they are.
 pub(crate) fn parse_pairs(text: &str) -> Vec<(String, String)> {
@@ -452,12 +465,11 @@ pub(crate) async fn authorize(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let hosted = match domain::resolve(&state, &domain_name).await {
-        Ok(h) => h,
-        Err(e) => return hosted_error_answer(e),
+    let (hosted, pairs) = match resolve_get(&state, &domain_name, &uri).await {
+        Ok(ok) => ok,
+        Err(page) => return page,
     };
     let query = uri.query().unwrap_or("");
-    let pairs = parse_pairs(query);
     let (request, client) = match check(&state, &hosted, &pairs).await {
         Ok(ok) => ok,
         Err(refusal) => return refusal.answer(),

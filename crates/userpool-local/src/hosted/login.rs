@@ -30,7 +30,7 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use super::authorize::{
-    self, AuthRequest, hosted_error_answer, internal_answer, param, parse_pairs,
+    self, AuthRequest, hosted_error_answer, internal_answer, param, parse_pairs, resolve_get,
 };
 use super::cookie::{self, CSRF_FIELD, HostedSession};
 use super::domain::{self, Hosted};
@@ -267,11 +267,10 @@ pub(crate) async fn login_page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let hosted = match domain::resolve(&state, &domain_name).await {
-        Ok(h) => h,
-        Err(e) => return hosted_error_answer(e),
+    let (hosted, pairs) = match resolve_get(&state, &domain_name, &uri).await {
+        Ok(ok) => ok,
+        Err(page) => return page,
     };
-    let pairs = parse_pairs(uri.query().unwrap_or(""));
     let (request, _client) = match authorize::check(&state, &hosted, &pairs).await {
         Ok(ok) => ok,
         Err(refusal) => return refusal.answer(),
@@ -763,11 +762,10 @@ pub(crate) async fn forgot_page(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let hosted = match domain::resolve(&state, &domain_name).await {
-        Ok(h) => h,
-        Err(e) => return hosted_error_answer(e),
+    let (hosted, pairs) = match resolve_get(&state, &domain_name, &uri).await {
+        Ok(ok) => ok,
+        Err(page) => return page,
     };
-    let pairs = parse_pairs(uri.query().unwrap_or(""));
     let id = param(&pairs, "pending").unwrap_or("").to_owned();
     let Some(pending) = state
         .hosted

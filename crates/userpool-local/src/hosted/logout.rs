@@ -11,7 +11,7 @@ use axum::extract::{Path, State as AxState};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
-use super::authorize::{encode, hosted_error_answer, param, parse_pairs};
+use super::authorize::{encode, hosted_error_answer, param, resolve_get};
 use super::cookie;
 use super::domain;
 use super::pages;
@@ -24,11 +24,10 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let hosted = match domain::resolve(&state, &domain_name).await {
-        Ok(h) => h,
-        Err(e) => return hosted_error_answer(e),
+    let (hosted, pairs) = match resolve_get(&state, &domain_name, &uri).await {
+        Ok(ok) => ok,
+        Err(page) => return page,
     };
-    let pairs = parse_pairs(uri.query().unwrap_or(""));
     let Some(client_id) = param(&pairs, "client_id") else {
         return pages::error_answer(
             StatusCode::BAD_REQUEST,

@@ -5,8 +5,9 @@
 //! app client's OAuth settings ([`check_client_oauth`]) that need the pool's resource
 //! servers. Admin (SigV4-signed) operations.
 //!
-//! The local pool serves no pages on a domain's host name: the domain is stored and
-//! answered so that set-up tools (Terraform, CDK, scripts) run unchanged against it.
+//! The domain is stored and answered so that set-up tools (Terraform, CDK, scripts) run
+//! unchanged against the local pool; its pages are served under the server's own address,
+//! `{endpoint}/{domain}/` (see [`crate::hosted`]), not on the domain's host name.
 
 use std::sync::Arc;
 

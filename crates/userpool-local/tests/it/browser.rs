@@ -9,50 +9,12 @@ use aws_sdk_cognitoidentityprovider::config::{
 };
 use aws_sdk_cognitoidentityprovider::error::BoxError;
 use serde_json::json;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use userpool_local::{ClientConfig, LocalPool, PoolConfig};
 
 use crate::common::*;
 
 const EVIL: &str = "http://evil.example";
 const APP: &str = "http://localhost:3000";
-
-/// One HTTP/1.1 request with exactly the given headers (no `Host` unless given).
-async fn send(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Raw {
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
-    for (n, v) in headers {
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    s.write_all(req.as_bytes()).await.expect("write");
-    s.write_all(body).await.expect("write body");
-    let mut buf = Vec::new();
-    let _ = s.read_to_end(&mut buf).await;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").expect("http head");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Raw {
-        status,
-        headers,
-        body: rest.to_owned(),
-    }
-}
 
 /// An admin or public call with a browser's headers.
 async fn browser_call(
@@ -63,7 +25,7 @@ async fn browser_call(
 ) -> Raw {
     let host = addr.to_string();
     let target = format!("AWSCognitoIdentityProviderService.{op}");
-    send(
+    raw_exact(
         addr,
         "POST",
         "/",
@@ -104,7 +66,7 @@ async fn pages_from_other_origins_cannot_call_admin_operations() {
     assert_eq!(r.status, 403);
     // A no-cors load says where it comes from in Sec-Fetch-Site only.
     let host = addr.to_string();
-    let r = send(
+    let r = raw_exact(
         addr,
         "POST",
         "/",
@@ -192,7 +154,7 @@ async fn preflights_do_not_offer_signing_headers_to_other_origins() {
     let preflight = |origin: &'static str| {
         let host = host.clone();
         async move {
-            send(
+            raw_exact(
                 addr,
                 "OPTIONS",
                 "/",
@@ -271,7 +233,7 @@ async fn the_outbox_is_not_readable_cross_origin() {
                 h.push(("Origin", o));
                 h.push(("Access-Control-Request-Method", "GET"));
             }
-            send(addr, method, "/_local/outbox", &h, b"").await
+            raw_exact(addr, method, "/_local/outbox", &h, b"").await
         }
     };
     let r = get(Some(EVIL), "GET").await;
@@ -306,7 +268,7 @@ async fn a_foreign_host_is_refused_against_dns_rebinding() {
     let port = addr.port();
     let evil_host = format!("evil.example:{port}");
     let create = |host: String| async move {
-        send(
+        raw_exact(
             addr,
             "POST",
             "/",
@@ -326,9 +288,9 @@ async fn a_foreign_host_is_refused_against_dns_rebinding() {
     let r = create(evil_host.clone()).await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(r.json()["__type"], "AccessDeniedException");
-    let r = send(addr, "GET", "/_local/outbox", &[("Host", &evil_host)], b"").await;
+    let r = raw_exact(addr, "GET", "/_local/outbox", &[("Host", &evil_host)], b"").await;
     assert_eq!(r.status, 403);
-    let r = send(addr, "GET", "/", &[("Host", "localhost.evil.example")], b"").await;
+    let r = raw_exact(addr, "GET", "/", &[("Host", "localhost.evil.example")], b"").await;
     assert_eq!(r.status, 403);
     let pools = ctx
         .sdk

@@ -11,6 +11,7 @@ use sha2::Digest as _;
 use userpool_local::{ClientConfig, PoolConfig};
 
 use crate::common::{self, Ctx, PW, Raw};
+pub use crate::url_text::{encode, url_param};
 
 /// The domain prefix of the pools these helpers make.
 pub const DOMAIN: &str = "my-app";
@@ -422,56 +423,6 @@ pub fn location(answer: &Raw) -> &str {
     answer
         .header("location")
         .unwrap_or_else(|| panic!("no Location ({}): {}", answer.status, answer.body))
-}
-
-/// A parameter of a URL's query (or, with `#`, fragment), percent-decoded.
-pub fn url_param(url: &str, name: &str) -> Option<String> {
-    let part = match url.split_once('#') {
-        Some((_, fragment)) => fragment,
-        None => url.split_once('?').map(|(_, q)| q)?,
-    };
-    part.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| decode(v))
-}
-
-/// Percent-encodes everything but the unreserved characters.
-pub fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Percent-decodes (and `+` is a space).
-pub fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The whole code flow for `params` (a PKCE S256 challenge added): opens the sign-in page,

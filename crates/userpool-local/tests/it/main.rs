@@ -33,5 +33,6 @@ mod races;
 mod refresh;
 mod seeds;
 mod stall;
+mod url_text;
 mod user_auth;
 mod users;

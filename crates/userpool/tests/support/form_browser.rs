@@ -13,6 +13,10 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use userpool::Error;
 
+#[path = "../../../userpool-local/tests/it/url_text.rs"]
+mod url_text;
+pub use url_text::{encode, url_param};
+
 /// How long one HTTP exchange of the test's browser may take.
 pub const STEP: Duration = Duration::from_secs(10);
 
@@ -120,52 +124,6 @@ pub fn split_url(url: &str) -> Result<(SocketAddr, String), String> {
         .map_err(|e| format!("{authority} is not an IP address and port: {e}"))?;
     let path = if path.is_empty() { "/" } else { path };
     Ok((addr, path.to_owned()))
-}
-
-/// Percent-encodes all but the unreserved characters.
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// A query parameter of `url`, percent-decoded.
-pub fn url_param(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| decode(v))
-}
-
-pub fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(&String::from_utf8_lossy(&b[i + 1..i + 3]), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 // ------------------------------------------------------------------ the form browser
