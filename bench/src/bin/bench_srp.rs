@@ -133,6 +133,15 @@ fn time_runs(iterations: usize, runs: usize, mut op: impl FnMut(usize)) -> Vec<f
     per_op
 }
 
+/// The vectors `usable` accepts, and the cases of those it refuses (reported, not timed).
+fn usable_vectors(
+    vectors: &[Vector],
+    usable: impl Fn(&Vector) -> bool,
+) -> (Vec<&Vector>, Vec<&str>) {
+    let (ok, refused): (Vec<&Vector>, Vec<&Vector>) = vectors.iter().partition(|v| usable(v));
+    (ok, refused.iter().map(|v| v.case.as_str()).collect())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
@@ -155,15 +164,8 @@ fn main() {
         .filter_map(|v| Vector::from_json(&v))
         .collect();
     if implementation == "aws-cognito-srp" {
-        let unsupported: Vec<&str> = vectors
-            .iter()
-            .filter(|v| aws_cognito_srp_sign_in(v).is_err())
-            .map(|v| v.case.as_str())
-            .collect();
-        let usable: Vec<&Vector> = vectors
-            .iter()
-            .filter(|v| !unsupported.contains(&v.case.as_str()))
-            .collect();
+        let (usable, unsupported) =
+            usable_vectors(&vectors, |v| aws_cognito_srp_sign_in(v).is_ok());
         if usable.is_empty() {
             eprintln!("aws-cognito-srp accepted no vector");
             std::process::exit(1);
@@ -192,15 +194,7 @@ fn main() {
         eprintln!("unknown implementation {implementation:?}: userpool or aws-cognito-srp");
         std::process::exit(2);
     }
-    let mismatches: Vec<&str> = vectors
-        .iter()
-        .filter(|v| !check(v))
-        .map(|v| v.case.as_str())
-        .collect();
-    let usable: Vec<&Vector> = vectors
-        .iter()
-        .filter(|v| !mismatches.contains(&v.case.as_str()))
-        .collect();
+    let (usable, mismatches) = usable_vectors(&vectors, check);
     if usable.is_empty() {
         eprintln!("no vector verified");
         std::process::exit(1);

@@ -691,11 +691,7 @@ pub(crate) async fn mfa_submit(
     else {
         return expired_answer();
     };
-    let member = match challenge.as_str() {
-        "SMS_MFA" => "SMS_MFA_CODE",
-        "EMAIL_OTP" => "EMAIL_OTP_CODE",
-        _ => "SOFTWARE_TOKEN_MFA_CODE",
-    };
+    let member = mfa::code_member(&challenge);
     let answer = respond(
         &state,
         &p,

@@ -597,8 +597,9 @@ pub(crate) fn open_step_as(
     }))
 }
 
-/// The answer a challenge expects, by challenge name.
-fn code_member(challenge: &str) -> &'static str {
+/// The `ChallengeResponses` member that carries a challenge's code, by challenge name
+/// (the API's RespondToAuthChallenge and the hosted MFA page answer the same way).
+pub(crate) fn code_member(challenge: &str) -> &'static str {
     match challenge {
         "SMS_MFA" => "SMS_MFA_CODE",
         "SMS_OTP" => "SMS_OTP_CODE",

@@ -39,6 +39,14 @@ impl Fake {
         Arc::new(fake)
     }
 
+    /// A fetcher that answers each fetch only after `delay` (none served yet).
+    fn slow(delay: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            delay: Some(delay),
+            ..Self::default()
+        })
+    }
+
     fn serve(&self, keys: &[&TestKey]) {
         *self.jwks.lock().unwrap() = Some(TestKey::jwks(keys));
     }
@@ -214,10 +222,7 @@ async fn a_key_rotation_is_followed_without_a_restart() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_callers_share_one_fetch() {
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_millis(500)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_millis(500));
     fake.serve(&[&TestKey::a()]);
     // No interval: only the sharing keeps it to one fetch.
     let v = online(&fake, Duration::ZERO);
@@ -236,10 +241,7 @@ async fn concurrent_callers_share_one_fetch() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_callers_share_a_failed_fetch() {
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_millis(500)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_millis(500));
     let v = online(&fake, Duration::ZERO);
     let token = access();
     let tasks: Vec<_> = (0..20)
@@ -270,10 +272,7 @@ async fn concurrent_callers_share_a_failed_fetch() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_fetch_times_out() {
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_secs(3600)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_secs(3600));
     fake.serve(&[&TestKey::a()]);
     let v = Verifier::builder()
         .fetcher(fake.clone())
@@ -379,10 +378,7 @@ fn aging(fake: &Arc<Fake>, max_age: Option<Duration>) -> Verifier {
 #[tokio::test(start_paused = true)]
 async fn a_removed_key_stops_verifying_once_the_max_age_has_passed() {
     let (a, b) = (TestKey::a(), TestKey::b());
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_secs(5)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_secs(5));
     fake.serve(&[&a, &b]);
     let v = aging(&fake, Some(Duration::from_secs(60)));
     let old = signed_by(&a);
@@ -467,10 +463,7 @@ async fn a_failed_background_refetch_keeps_the_keys_and_is_retried_after_the_int
 
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_caller_does_not_cancel_the_fetch_the_others_wait_for() {
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_millis(500)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_millis(500));
     fake.serve(&[&TestKey::a()]);
     // No interval: were the fetch cancelled with its caller, a waiter would fetch again.
     let v = online(&fake, Duration::ZERO);
@@ -495,10 +488,7 @@ async fn a_cancelled_caller_does_not_cancel_the_fetch_the_others_wait_for() {
 #[tokio::test(start_paused = true)]
 async fn a_fetch_without_any_waiter_left_still_ends() {
     // It completes: its keys are stored though no one waits for them.
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_millis(500)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_millis(500));
     fake.serve(&[&TestKey::a()]);
     let v = online(&fake, Duration::ZERO);
     let (v2, token) = (v.clone(), access());
@@ -513,10 +503,7 @@ async fn a_fetch_without_any_waiter_left_still_ends() {
     assert_eq!(fake.calls(), 1);
 
     // It hangs: the fetch timeout ends it, and the next miss fetches again.
-    let fake = Arc::new(Fake {
-        delay: Some(Duration::from_secs(3600)),
-        ..Fake::default()
-    });
+    let fake = Fake::slow(Duration::from_secs(3600));
     fake.serve(&[&TestKey::a()]);
     let v = Verifier::builder()
         .fetcher(fake.clone())
