@@ -10,7 +10,7 @@
 //! | `srp_sign_in` | client SRP work of one sign-in, no network | `userpool-bench-srp` | amazon-cognito-identity-js (Node), pycognito, aws-cognito-srp (Rust), GMP (gmpy2) |
 //! | `current_session` | `current_session` with a valid session, no network | `userpool-bench-client session` | Amplify JS v5 |
 //! | `concurrent_refresh` | 1,000 concurrent session requests at expiry: refresh calls at the server, time until all have tokens | `userpool-bench-client refresh` | Amplify JS v5 |
-//! | `server_sign_ins` | sign-ins per second on loopback, the server's CPU per sign-in, start-up time, resident memory; the crypto-bound ceiling on one and two threads (`userpool-bench-ceiling`) | userpool-local | moto, cognito-local |
+//! | `server_sign_ins` | sign-ins per second on loopback, the server's CPU per sign-in, start-up time, resident memory; the crypto-bound ceiling on one and two threads (`userpool-bench-ceiling`); the server on one core and on two (`server_scaling`) | userpool-local | moto, cognito-local |
 //! | `verify` | access-token verifications per second, one core, warm JWKS cache, the same real tokens, userpool's token cache off (every signature checked) | `userpool-bench-verify` (userpool-verify) | aws-jwt-verify (Node) |
 //! | `verify_token_cache` | the same, userpool's verified-token cache on and warm (the same tokens again: claims re-checked, signature skipped) | `userpool-bench-verify` | aws-jwt-verify (Node), the same run as `verify` |
 //!

@@ -25,9 +25,14 @@ pub(super) fn pinning() -> bool {
 
 /// `program` pinned to `core` when pinning is possible.
 pub(super) fn pinned(core: u32, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    pinned_to(&core.to_string(), program)
+}
+
+/// `program` pinned to the cores of a taskset list (`"0,1"`) when pinning is possible.
+pub(super) fn pinned_to(cores: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
     if pinning() {
         let mut c = Command::new("taskset");
-        c.arg("-c").arg(core.to_string()).arg(program);
+        c.arg("-c").arg(cores).arg(program);
         c
     } else {
         Command::new(program)

@@ -365,6 +365,32 @@ pub(super) fn table(report: &Value) -> String {
         );
     }
 
+    if let Some(sc) = v.get("server_scaling") {
+        let title = "server_sign_ins (loopback)";
+        let g = |path: &[&str]| {
+            path.iter()
+                .try_fold(sc, |o, k| o.get(*k))
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN)
+        };
+        push(
+            title,
+            format!("{LOCAL} on 1 core / 2 cores"),
+            format!(
+                "{} / {} sign-ins/s, server CPU {} / {} ms each",
+                fmt_num(g(&["one_core", "signins_per_sec"])),
+                fmt_num(g(&["two_cores", "signins_per_sec"])),
+                fmt_num(g(&["one_core", "server_cpu_ms_per_signin"])),
+                fmt_num(g(&["two_cores", "server_cpu_ms_per_signin"])),
+            ),
+            format!(
+                "2 cores: {} by rate (the load generator shares them), {} by server CPU (target ≥1.8x)",
+                fmt_ratio(g(&["by_rate"]).into()),
+                fmt_ratio(g(&["by_capacity"]).into())
+            ),
+        );
+    }
+
     let mut widths = [0usize; 4];
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {

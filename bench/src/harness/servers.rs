@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 
 use super::peers::BenchPeers;
-use super::process::{json_of, num, pinned};
+use super::process::{json_of, num, pinned, pinned_to};
 use super::{COGNITO_LOCAL, LOCAL, LOCAL_MEM, MOTO, Params, Programs, median, program};
 use crate::local::{clock_ticks, process_cpu_seconds, stat_fields};
 
@@ -92,19 +92,24 @@ impl ServerKind {
 
     /// Spawns the server on a fresh port and data folder, pinned to core 1.
     pub(super) fn spawn(&self, out_dir: &Path, tag: &str) -> Result<Server> {
+        self.spawn_on(out_dir, tag, "1")
+    }
+
+    /// As [`spawn`](Self::spawn), pinned to the cores of a taskset list.
+    pub(super) fn spawn_on(&self, out_dir: &Path, tag: &str, cores: &str) -> Result<Server> {
         let port = free_port()?;
         let data = out_dir.join("data").join(format!("{}-{tag}", self.name()));
         let _ = std::fs::remove_dir_all(&data);
         std::fs::create_dir_all(&data)?;
         let mut cmd = match self {
             ServerKind::Local(bin) => {
-                let mut c = pinned(1, bin);
+                let mut c = pinned_to(cores, bin);
                 c.args(["--host", "127.0.0.1", "--port", &port.to_string(), "--data"])
                     .arg(&data);
                 c
             }
             ServerKind::LocalInMemory(bin) => {
-                let mut c = pinned(1, bin);
+                let mut c = pinned_to(cores, bin);
                 c.args([
                     "--host",
                     "127.0.0.1",
@@ -115,12 +120,12 @@ impl ServerKind {
                 c
             }
             ServerKind::Moto(bin) => {
-                let mut c = pinned(1, bin);
+                let mut c = pinned_to(cores, bin);
                 c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
                 c
             }
             ServerKind::CognitoLocal(start_js) => {
-                let mut c = pinned(1, "node");
+                let mut c = pinned_to(cores, "node");
                 c.arg(start_js)
                     .env("PORT", port.to_string())
                     .env("HOST", "127.0.0.1")
@@ -371,6 +376,8 @@ pub(super) fn server_sign_ins(
         ),
     ];
     let ceiling = crypto_ceiling(p, programs);
+    let scaling = program(&programs.local, LOCAL)
+        .and_then(|local| server_scaling(p, &local, &loadgen, out_dir));
     let mut medians = Map::new();
     let mut details = Map::new();
     let mut errors = Map::new();
@@ -469,6 +476,14 @@ pub(super) fn server_sign_ins(
             errors.insert("crypto_ceiling".into(), json!(format!("{e:#}")));
         }
     }
+    match scaling {
+        Ok(v) => {
+            out.insert("server_scaling".into(), v);
+        }
+        Err(e) => {
+            errors.insert("server_scaling".into(), json!(format!("{e:#}")));
+        }
+    }
     // Issue 13's password target: at least 2.5x moto's rate.
     let password_ratio = out.get(&format!("ratio_vs_{MOTO}")).and_then(Value::as_f64);
     out.insert(
@@ -490,6 +505,83 @@ pub(super) fn server_sign_ins(
     );
     out.insert("details".into(), Value::Object(details));
     Ok(Value::Object(out))
+}
+
+/// The server's scaling from one core to two (issue 13): userpool-local (durable, the
+/// row the ratios use) under password sign-ins, once pinned to core 1 with the load
+/// generator on core 0, once on cores 0 and 1 with the load generator beside it on the
+/// same two cores (this machine has no third core to give it).
+///
+/// Two figures: `by_rate`, the sign-in rates on two cores over one (the load generator's
+/// own CPU is taken out of the two cores, so this is a floor of what the server could
+/// do), and `by_capacity`, two cores' worth of the server's CPU per sign-in on two cores
+/// over one core's worth on one (the same as `by_rate` when the server uses its cores
+/// fully; a lock, a single writer or any other contention raises the CPU per sign-in on
+/// two cores or leaves a core idle, and lowers one or both). Password sign-ins, because
+/// the client's SRP work would make the load generator, not the server, the bound.
+pub(super) fn server_scaling(
+    p: &Params,
+    local: &Path,
+    loadgen: &Path,
+    out_dir: &Path,
+) -> Result<Value> {
+    eprintln!("\n-- {LOCAL}: one core and two");
+    let kind = ServerKind::Local(local.to_path_buf());
+    let mut side = Map::new();
+    for (key, server_cores, loadgen_cores) in [("one_core", "1", "0"), ("two_cores", "0,1", "0,1")]
+    {
+        let t0 = Instant::now();
+        let mut server = kind.spawn_on(out_dir, &format!("scaling-{key}"), server_cores)?;
+        wait_ready(&mut server, t0, Duration::from_secs(120))?;
+        let setup = loadgen_setup(loadgen, &server.url(), p.server_users)?;
+        let pool_id = setup["pool_id"].as_str().unwrap_or_default().to_owned();
+        let client_id = setup["client_id"].as_str().unwrap_or_default().to_owned();
+        let cpu0 = tree_cpu_seconds(server.pid());
+        let v = json_of(
+            &format!("{LOCAL} on {key}: password sign-ins"),
+            pinned_to(loadgen_cores, loadgen)
+                .args(["signin", "--endpoint", &server.url(), "--flow", "password"])
+                .args(["--pool-id", &pool_id, "--client-id", &client_id])
+                .args(["--users", &p.server_users.to_string()])
+                .args(["--workers", &p.server_workers.to_string()])
+                .args(["--count", &p.server_count.to_string()])
+                .args(["--max-secs", &p.server_max_secs.to_string()])
+                .args(["--runs", &p.runs.to_string()]),
+        )?;
+        let cpu = tree_cpu_seconds(server.pid()) - cpu0;
+        server.stop();
+        side.insert(
+            key.into(),
+            json!({
+                "server_cores": server_cores,
+                "loadgen_cores": loadgen_cores,
+                "signins_per_sec": num(&v, "signins_per_sec")?,
+                "server_cpu_ms_per_signin": cpu_ms_per_signin(&v, cpu),
+                "loadgen": v,
+            }),
+        );
+    }
+    let (by_rate, by_capacity) = scaling_ratios(&side["one_core"], &side["two_cores"]);
+    side.insert("by_rate".into(), json!(by_rate));
+    side.insert("by_capacity".into(), json!(by_capacity));
+    side.insert(
+        "target".into(),
+        json!({"min": 1.8, "met_by_rate": by_rate.map(|r| r >= 1.8), "met_by_capacity": by_capacity.map(|r| r >= 1.8)}),
+    );
+    Ok(Value::Object(side))
+}
+
+/// `(by_rate, by_capacity)` of [`server_scaling`] from its one-core and two-core figures:
+/// the rates' ratio, and twice the one-core CPU per sign-in over the two-core one.
+fn scaling_ratios(one: &Value, two: &Value) -> (Option<f64>, Option<f64>) {
+    let f = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).filter(|x| *x > 0.0);
+    let by_rate = f(two, "signins_per_sec")
+        .zip(f(one, "signins_per_sec"))
+        .map(|(two, one)| two / one);
+    let by_capacity = f(one, "server_cpu_ms_per_signin")
+        .zip(f(two, "server_cpu_ms_per_signin"))
+        .map(|(one, two)| 2.0 * one / two);
+    (by_rate, by_capacity)
 }
 
 /// Start-up over several spawns, then one server under load: returns the medians and the
@@ -619,6 +711,18 @@ mod tests {
         assert_eq!(cpu_ms_per_signin(&loadgen, 2.0), json!(2.0));
         assert_eq!(cpu_ms_per_signin(&json!({"runs": []}), 2.0), Value::Null);
         assert_eq!(cpu_ms_per_signin(&loadgen, 0.0), Value::Null);
+    }
+
+    #[test]
+    fn scaling_is_the_rate_ratio_and_the_cpu_capacity_ratio() {
+        let one = json!({"signins_per_sec": 800.0, "server_cpu_ms_per_signin": 1.2});
+        let two = json!({"signins_per_sec": 1200.0, "server_cpu_ms_per_signin": 1.5});
+        let (by_rate, by_capacity) = scaling_ratios(&one, &two);
+        assert_eq!(by_rate, Some(1.5));
+        assert!((by_capacity.unwrap() - 1.6).abs() < 1e-12);
+        // a failed run's missing or zero CPU gives no figure rather than infinity
+        let broken = json!({"signins_per_sec": 0.0, "server_cpu_ms_per_signin": null});
+        assert_eq!(scaling_ratios(&broken, &two), (None, None));
     }
 
     #[test]

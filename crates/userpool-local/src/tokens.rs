@@ -16,8 +16,8 @@
 
 use std::fmt;
 
-use ring::rand::SystemRandom;
-use ring::signature::{self, RsaKeyPair, RsaPublicKeyComponents};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self, KeyPair as _, ParsedPublicKey, RsaKeyPair};
 use rsa::PrivateKey;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::traits::PublicKeyParts as _;
@@ -35,13 +35,13 @@ pub const MAX_PUBLISHED_KEYS: usize = 5;
 /// A pool's signing key. Debug never shows the private part.
 ///
 /// The `rsa` crate generates the key and encodes it (PKCS#8 for storage, the JWK);
-/// `ring` signs and verifies, several times faster.
+/// `aws-lc-rs` signs and verifies, several times faster. The public key is parsed once,
+/// so that checking an access token does not recompute its modulus's constants.
 pub(crate) struct PoolKey {
     private: PrivateKey,
     signer: RsaKeyPair,
+    public: ParsedPublicKey,
     rng: SystemRandom,
-    n: Vec<u8>,
-    e: Vec<u8>,
     kid: String,
     jwk: Value,
 }
@@ -110,6 +110,11 @@ impl PoolKey {
         let der = private.to_pkcs8_der().map_err(ApiError::internal)?;
         let signer = RsaKeyPair::from_pkcs8(der.as_bytes())
             .map_err(|e| ApiError::internal(format!("signing key rejected: {e}")))?;
+        let public = ParsedPublicKey::new(
+            &signature::RSA_PKCS1_2048_8192_SHA256,
+            signer.public_key().as_ref(),
+        )
+        .map_err(|e| ApiError::internal(format!("public key rejected: {e}")))?;
         // Cognito's kids are base64 (standard alphabet) of a SHA-256: do the same over n||e.
         let mut material = n.to_vec();
         material.extend_from_slice(&e);
@@ -125,9 +130,8 @@ impl PoolKey {
         Ok(Self {
             private,
             signer,
+            public,
             rng: SystemRandom::new(),
-            n,
-            e,
             kid,
             jwk,
         })
@@ -149,7 +153,7 @@ impl PoolKey {
         let mut token = util::b64url(header.to_string().as_bytes());
         token.push('.');
         token.push_str(&util::b64url(claims.to_string().as_bytes()));
-        let mut sig = vec![0; self.signer.public().modulus_len()];
+        let mut sig = vec![0; self.signer.public_modulus_len()];
         self.signer
             .sign(
                 &signature::RSA_PKCS1_SHA256,
@@ -175,16 +179,9 @@ impl PoolKey {
     }
 
     fn verify_parsed(&self, jws: &Jws<'_>) -> Result<Value, TokenError> {
-        RsaPublicKeyComponents {
-            n: &self.n,
-            e: &self.e,
-        }
-        .verify(
-            &signature::RSA_PKCS1_2048_8192_SHA256,
-            jws.signed,
-            &jws.signature,
-        )
-        .map_err(|_| TokenError::BadSignature)?;
+        self.public
+            .verify_sig(jws.signed, &jws.signature)
+            .map_err(|_| TokenError::BadSignature)?;
         util::b64url_decode(jws.claims)
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or(TokenError::Malformed)

@@ -11,7 +11,7 @@ use crate::error::{VerifyError, excerpt};
 /// only lets a client make the verifier decode more.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// The longest RS256 signature: that of an 8192-bit key, the longest `ring` verifies.
+/// The longest RS256 signature: that of an 8192-bit key, the longest the verifier accepts.
 const MAX_SIGNATURE_BYTES: usize = 8192 / 8;
 
 /// A token taken apart; the signature is not checked yet.

@@ -2,10 +2,10 @@
 //! `test-util`). The private keys are in this crate's source: never trust their JWKS
 //! outside a test.
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents};
 use serde_json::{Value, json};
 
 /// A 2048-bit RSA test key with its `kid`.
@@ -46,7 +46,7 @@ impl TestKey {
 
     /// The modulus and exponent, big-endian.
     pub fn public_components(&self) -> (Vec<u8>, Vec<u8>) {
-        let c: RsaPublicKeyComponents<Vec<u8>> = self.pair.public().into();
+        let c: RsaPublicKeyComponents<Vec<u8>> = self.pair.public_key().into();
         (c.n, c.e)
     }
 
@@ -80,7 +80,7 @@ impl TestKey {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let mut signature = vec![0; self.pair.public().modulus_len()];
+        let mut signature = vec![0; self.pair.public_modulus_len()];
         #[allow(clippy::expect_used)]
         self.pair
             .sign(

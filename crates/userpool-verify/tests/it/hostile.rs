@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::hmac;
 use serde_json::{Value, json};
 use userpool_verify::test_util::TestKey;
 use userpool_verify::{Pool, TokenUse, Verifier, VerifyError};
