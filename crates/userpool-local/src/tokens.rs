@@ -16,11 +16,10 @@
 
 use std::fmt;
 
+use aws_lc_rs::encoding::{AsDer as _, Pkcs8V1Der};
 use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{self, KeyPair as _, ParsedPublicKey, RsaKeyPair};
-use rsa::PrivateKey;
-use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
-use rsa::traits::PublicKeyParts as _;
 use serde_json::{Value, json};
 use userpool_types::claims as claim;
 
@@ -34,11 +33,10 @@ pub const MAX_PUBLISHED_KEYS: usize = 5;
 
 /// A pool's signing key. Debug never shows the private part.
 ///
-/// The `rsa` crate generates the key and encodes it (PKCS#8 for storage, the JWK);
-/// `aws-lc-rs` signs and verifies, several times faster. The public key is parsed once,
-/// so that checking an access token does not recompute its modulus's constants.
+/// `aws-lc-rs` generates, encodes (PKCS#8 for storage), signs and verifies. The public
+/// key is parsed once, so that checking an access token does not recompute its
+/// modulus's constants.
 pub(crate) struct PoolKey {
-    private: PrivateKey,
     signer: RsaKeyPair,
     public: ParsedPublicKey,
     rng: SystemRandom,
@@ -54,27 +52,6 @@ impl fmt::Debug for PoolKey {
     }
 }
 
-/// The operating system's random source, as the RNG the `rsa` crate asks for.
-struct OsRng;
-
-impl rsa::rand_core::TryRng for OsRng {
-    type Error = getrandom::Error;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        getrandom::u32()
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        getrandom::u64()
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        getrandom::fill(dst)
-    }
-}
-
-impl rsa::rand_core::TryCryptoRng for OsRng {}
-
 /// Why a token was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenError {
@@ -85,38 +62,45 @@ pub(crate) enum TokenError {
 }
 
 impl PoolKey {
-    /// Generates a fresh 2048-bit key (slow: run it off the async threads).
+    /// Generates a fresh 2048-bit key (tens of milliseconds: run it off the async
+    /// threads).
     pub(crate) fn generate() -> Result<Self, ApiError> {
-        let private = PrivateKey::new(&mut OsRng, 2048).map_err(ApiError::internal)?;
-        Self::from_private(private)
+        let signer = RsaKeyPair::generate(KeySize::Rsa2048)
+            .map_err(|_| ApiError::internal("RSA key generation failed"))?;
+        Self::from_signer(signer)
     }
 
     /// Loads a key stored as PKCS#8 DER.
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, ApiError> {
-        let private = PrivateKey::from_pkcs8_der(der).map_err(ApiError::internal)?;
-        Self::from_private(private)
+        let signer = RsaKeyPair::from_pkcs8(der)
+            .map_err(|e| ApiError::internal(format!("signing key rejected: {e}")))?;
+        Self::from_signer(signer)
     }
 
     /// The key as PKCS#8 DER, for storage.
     pub(crate) fn to_der(&self) -> Result<Vec<u8>, ApiError> {
-        let doc = self.private.to_pkcs8_der().map_err(ApiError::internal)?;
-        Ok(doc.as_bytes().to_vec())
+        let der: Pkcs8V1Der<'static> = self
+            .signer
+            .as_der()
+            .map_err(|_| ApiError::internal("the signing key could not be encoded"))?;
+        Ok(der.as_ref().to_vec())
     }
 
-    fn from_private(private: PrivateKey) -> Result<Self, ApiError> {
-        let public = private.to_public_key();
-        let n = public.n().to_be_bytes_trimmed_vartime().to_vec();
-        let e = public.e().to_be_bytes_trimmed_vartime().to_vec();
-        let der = private.to_pkcs8_der().map_err(ApiError::internal)?;
-        let signer = RsaKeyPair::from_pkcs8(der.as_bytes())
-            .map_err(|e| ApiError::internal(format!("signing key rejected: {e}")))?;
-        let public = ParsedPublicKey::new(
-            &signature::RSA_PKCS1_2048_8192_SHA256,
-            signer.public_key().as_ref(),
-        )
-        .map_err(|e| ApiError::internal(format!("public key rejected: {e}")))?;
+    fn from_signer(signer: RsaKeyPair) -> Result<Self, ApiError> {
+        let public_key = signer.public_key();
+        let n = public_key
+            .modulus()
+            .big_endian_without_leading_zero()
+            .to_vec();
+        let e = public_key
+            .exponent()
+            .big_endian_without_leading_zero()
+            .to_vec();
+        let public =
+            ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, public_key.as_ref())
+                .map_err(|e| ApiError::internal(format!("public key rejected: {e}")))?;
         // Cognito's kids are base64 (standard alphabet) of a SHA-256: do the same over n||e.
-        let mut material = n.to_vec();
+        let mut material = n.clone();
         material.extend_from_slice(&e);
         let kid = util::b64(&util::sha256(&material));
         let jwk = json!({
@@ -128,7 +112,6 @@ impl PoolKey {
             "use": "sig",
         });
         Ok(Self {
-            private,
             signer,
             public,
             rng: SystemRandom::new(),
@@ -471,5 +454,26 @@ mod tests {
         let mut tampered = t.clone();
         tampered.insert(t.find('.').unwrap() + 2, 'x');
         assert!(key.verify(&tampered).is_err());
+    }
+
+    #[test]
+    fn loads_a_pkcs8_key_another_encoder_wrote() {
+        // Data directories written before the switch to aws-lc-rs hold keys the `rsa`
+        // crate encoded; this one is OpenSSL's (`openssl genpkey`), the verifier's test key.
+        let der = include_bytes!("../../userpool-verify/src/test_keys/a.pk8");
+        let key = PoolKey::from_der(der).unwrap();
+        let jwk = key.jwk();
+        assert_eq!(jwk["e"], "AQAB");
+        assert_eq!(
+            util::b64url_decode(jwk["n"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            256
+        );
+        let token = key.sign(&json!({"sub": "x"})).unwrap();
+        assert_eq!(key.verify(&token).unwrap(), json!({"sub": "x"}));
+        // stored again, it is the same key
+        let again = PoolKey::from_der(&key.to_der().unwrap()).unwrap();
+        assert_eq!(again.kid(), key.kid());
     }
 }
