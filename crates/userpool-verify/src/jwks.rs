@@ -5,7 +5,8 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
@@ -210,41 +211,16 @@ fn read_key(jwk: &Value) -> KeyUse {
     if !odd || !at_least_3 || e.len() > 5 {
         return KeyUse::Unusable("its exponent is not usable");
     }
-    match ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, rsa_public_key_der(&n, &e)) {
-        Ok(parsed) => KeyUse::Rs256(RsaKey { n, e, parsed }),
-        Err(_) => KeyUse::Unusable("its modulus or exponent is not usable"),
+    // aws-lc-rs encodes the components (as a SubjectPublicKeyInfo) and parses them back
+    // into the key it verifies with.
+    let parsed = RsaPublicKeyComponents { n: &n, e: &e }
+        .as_der()
+        .ok()
+        .and_then(|der| ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_ref()).ok());
+    match parsed {
+        Some(parsed) => KeyUse::Rs256(RsaKey { n, e, parsed }),
+        None => KeyUse::Unusable("its modulus or exponent is not usable"),
     }
-}
-
-/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017,
-/// A.1.1) in DER, from big-endian magnitudes without leading zeros: the form
-/// `ParsedPublicKey` reads.
-fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    fn length(out: &mut Vec<u8>, len: usize) {
-        match len {
-            0..0x80 => out.push(len as u8),
-            0x80..0x100 => out.extend([0x81, len as u8]),
-            _ => out.extend([0x82, (len >> 8) as u8, len as u8]),
-        }
-    }
-    fn integer(out: &mut Vec<u8>, magnitude: &[u8]) {
-        // A positive INTEGER whose top bit is set takes a leading zero byte.
-        let pad = magnitude.first().is_none_or(|&b| b & 0x80 != 0);
-        out.push(0x02);
-        length(out, magnitude.len() + usize::from(pad));
-        if pad {
-            out.push(0);
-        }
-        out.extend_from_slice(magnitude);
-    }
-    let mut body = Vec::with_capacity(n.len() + e.len() + 16);
-    integer(&mut body, n);
-    integer(&mut body, e);
-    let mut der = Vec::with_capacity(body.len() + 4);
-    der.push(0x30);
-    length(&mut der, body.len());
-    der.extend(body);
-    der
 }
 
 #[cfg(test)]
@@ -307,33 +283,6 @@ mod tests {
                 "its exponent is not usable",
                 "n or e is not base64url",
             ]
-        );
-    }
-
-    #[test]
-    fn encodes_an_rsa_public_key_as_pkcs1_der() {
-        // A 2048-bit modulus with its top bit set takes a zero byte: the header every
-        // 2048-bit RSAPublicKey starts with.
-        let der = rsa_public_key_der(&[0xc1; 256], &[1, 0, 1]);
-        assert_eq!(
-            der[..9],
-            [0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00]
-        );
-        assert_eq!(der[9..265], [0xc1; 256]);
-        assert_eq!(der[265..], [0x02, 0x03, 0x01, 0x00, 0x01]);
-        // Short forms, and no zero byte below the top bit.
-        assert_eq!(
-            rsa_public_key_der(&[0x7f; 0x7e], &[3]),
-            [
-                &[0x30, 0x81, 0x83, 0x02, 0x7e][..],
-                &[0x7f; 0x7e],
-                &[0x02, 0x01, 0x03]
-            ]
-            .concat()
-        );
-        assert_eq!(
-            rsa_public_key_der(&[0x05], &[3]),
-            [0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03]
         );
     }
 
