@@ -534,19 +534,18 @@ pub(super) fn server_scaling(
         let mut server = kind.spawn_on(out_dir, &format!("scaling-{key}"), server_cores)?;
         wait_ready(&mut server, t0, Duration::from_secs(120))?;
         let setup = loadgen_setup(loadgen, &server.url(), p.server_users)?;
-        let pool_id = setup["pool_id"].as_str().unwrap_or_default().to_owned();
-        let client_id = setup["client_id"].as_str().unwrap_or_default().to_owned();
         let cpu0 = tree_cpu_seconds(server.pid());
         let v = json_of(
             &format!("{LOCAL} on {key}: password sign-ins"),
-            pinned_to(loadgen_cores, loadgen)
-                .args(["signin", "--endpoint", &server.url(), "--flow", "password"])
-                .args(["--pool-id", &pool_id, "--client-id", &client_id])
-                .args(["--users", &p.server_users.to_string()])
-                .args(["--workers", &p.server_workers.to_string()])
-                .args(["--count", &p.server_count.to_string()])
-                .args(["--max-secs", &p.server_max_secs.to_string()])
-                .args(["--runs", &p.runs.to_string()]),
+            &mut signin_command(
+                p,
+                loadgen,
+                loadgen_cores,
+                &server.url(),
+                &setup,
+                "password",
+                p.server_count,
+            ),
         )?;
         let cpu = tree_cpu_seconds(server.pid()) - cpu0;
         server.stop();
@@ -569,6 +568,29 @@ pub(super) fn server_scaling(
         json!({"min": 1.8, "met_by_rate": by_rate.map(|r| r >= 1.8), "met_by_capacity": by_capacity.map(|r| r >= 1.8)}),
     );
     Ok(Value::Object(side))
+}
+
+/// The load generator's `signin` for the pool and client of `setup` (what
+/// `loadgen_setup` printed), pinned to `cores`, with the load of `p`.
+fn signin_command(
+    p: &Params,
+    loadgen: &Path,
+    cores: &str,
+    url: &str,
+    setup: &Value,
+    flow: &str,
+    count: usize,
+) -> Command {
+    let id = |k: &str| setup[k].as_str().unwrap_or_default().to_owned();
+    let mut c = pinned_to(cores, loadgen);
+    c.args(["signin", "--endpoint", url, "--flow", flow])
+        .args(["--pool-id", &id("pool_id"), "--client-id", &id("client_id")])
+        .args(["--users", &p.server_users.to_string()])
+        .args(["--workers", &p.server_workers.to_string()])
+        .args(["--count", &count.to_string()])
+        .args(["--max-secs", &p.server_max_secs.to_string()])
+        .args(["--runs", &p.runs.to_string()]);
+    c
 }
 
 /// `(by_rate, by_capacity)` of [`server_scaling`] from its one-core and two-core figures:
@@ -620,27 +642,10 @@ pub(super) fn measure_server(
             &p.server_users.to_string(),
         ]),
     )?;
-    let pool_id = setup["pool_id"].as_str().unwrap_or_default().to_owned();
-    let client_id = setup["client_id"].as_str().unwrap_or_default().to_owned();
     let signin = |flow: &str, count: usize| {
         json_of(
             &format!("{name}: {flow} sign-ins"),
-            pinned(0, loadgen)
-                .args(["signin", "--endpoint", &server.url(), "--flow", flow])
-                .args(["--pool-id", &pool_id, "--client-id", &client_id])
-                .args([
-                    "--users",
-                    &p.server_users.to_string(),
-                    "--workers",
-                    &p.server_workers.to_string(),
-                ])
-                .args([
-                    "--count",
-                    &count.to_string(),
-                    "--max-secs",
-                    &p.server_max_secs.to_string(),
-                ])
-                .args(["--runs", &p.runs.to_string()]),
+            &mut signin_command(p, loadgen, "0", &server.url(), &setup, flow, count),
         )
     };
     // The server's own CPU time per sign-in, beside the rate: on this 2-core machine the
