@@ -12,6 +12,22 @@ use crate::http::{Client, Endpoint};
 pub const PASSWORD: &str = "Bench-Passw0rd!";
 const TEMP_PASSWORD: &str = "Temp-Passw0rd!";
 
+/// The calls that refresh a session, as `userpool-countproxy` labels them (the operation,
+/// and for InitiateAuth its flow): Amplify v5 and the reference client refresh with
+/// `InitiateAuth` (`REFRESH_TOKEN_AUTH`, or its alias `REFRESH_TOKEN`), Amplify v6 and
+/// userpool with `GetTokensFromRefreshToken`. A count of refreshes that leaves one out
+/// reads a real refresh as none.
+pub const REFRESH_LABELS: &[&str] = &[
+    "InitiateAuth:REFRESH_TOKEN_AUTH",
+    "InitiateAuth:REFRESH_TOKEN",
+    "GetTokensFromRefreshToken",
+];
+
+/// True if a request counted under `label` refreshes a session ([`REFRESH_LABELS`]).
+pub fn is_refresh(label: &str) -> bool {
+    REFRESH_LABELS.contains(&label)
+}
+
 /// The name of benchmark user `i`. Shaped like an email address: cognito-local makes
 /// every pool an email-as-username pool, and the other servers accept it as a username.
 pub fn username(i: usize) -> String {
@@ -407,6 +423,16 @@ pub async fn sign_in_srp(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn both_ways_of_refreshing_count_as_refreshes() {
+        assert!(is_refresh("InitiateAuth:REFRESH_TOKEN_AUTH"));
+        assert!(is_refresh("InitiateAuth:REFRESH_TOKEN"));
+        assert!(is_refresh("GetTokensFromRefreshToken"));
+        assert!(!is_refresh("InitiateAuth:USER_PASSWORD_AUTH"));
+        assert!(!is_refresh("RevokeToken"));
+        assert!(!is_refresh("total"));
+    }
 
     #[test]
     fn amz_date_formats_utc() {

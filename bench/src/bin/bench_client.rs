@@ -15,15 +15,15 @@
 //! `refresh`: signs in once (USER_PASSWORD_AUTH, raw HTTP) for a real refresh token; then,
 //! per run, a new `Auth` over a memory store holding that refresh token and the id and
 //! access tokens rewritten to have expired an hour ago, and `--concurrency` concurrent
-//! `current_session()` calls. Reports the refresh calls the server saw (the
-//! `InitiateAuth:REFRESH_TOKEN_AUTH` count of `userpool-countproxy` at `--counts`, read
-//! before and after) and the time until every call had its tokens.
+//! `current_session()` calls. Reports the refresh calls the server saw (the `refreshes`
+//! count of `userpool-countproxy` at `--counts`, by either refresh API, read before and
+//! after), the other calls, and the time until every call had its tokens.
 
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use userpool::Auth;
 use userpool_storage::{Keys, MemoryStore, Storage};
 
@@ -174,7 +174,8 @@ async fn session(args: &Args) -> Result<Value, String> {
 }
 
 /// The refresh calls counted so far by the proxy.
-async fn refresh_count(counts: &mut Option<Client>) -> Result<Option<u64>, String> {
+/// The proxy's counts, or `None` without a proxy.
+async fn proxy_counts(counts: &mut Option<Client>) -> Result<Option<Value>, String> {
     let Some(client) = counts.as_mut() else {
         return Ok(None);
     };
@@ -182,11 +183,31 @@ async fn refresh_count(counts: &mut Option<Client>) -> Result<Option<u64>, Strin
         .request("GET", "/__counts", &[], b"")
         .await
         .map_err(|e| format!("reading the proxy's counts: {e}"))?;
-    let v: Value = serde_json::from_slice(&r.body).map_err(|e| format!("proxy counts: {e}"))?;
-    let get = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-    Ok(Some(
-        get("InitiateAuth:REFRESH_TOKEN_AUTH") + get("InitiateAuth:REFRESH_TOKEN"),
-    ))
+    serde_json::from_slice(&r.body)
+        .map(Some)
+        .map_err(|e| format!("proxy counts: {e}"))
+}
+
+/// What reached the server between two readings of the proxy's counts: the refresh calls
+/// (by either API), and every other call by label, so that a refresh counted under a
+/// label the proxy does not know shows up instead of vanishing.
+fn calls_between(before: &Value, after: &Value) -> (u64, Map<String, Value>) {
+    let get = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let refreshes = get(after, "refreshes").saturating_sub(get(before, "refreshes"));
+    let mut other = Map::new();
+    if let Some(labels) = after.as_object() {
+        for (label, n) in labels {
+            let Some(n) = n.as_u64() else { continue };
+            let d = n.saturating_sub(get(before, label));
+            if d > 0
+                && !matches!(label.as_str(), "total" | "refreshes")
+                && !cognito::is_refresh(label)
+            {
+                other.insert(label.clone(), json!(d));
+            }
+        }
+    }
+    (refreshes, other)
 }
 
 async fn refresh(args: &Args) -> Result<Value, String> {
@@ -236,7 +257,7 @@ async fn refresh(args: &Args) -> Result<Value, String> {
         .await?;
         let auth = Rc::new(build_auth(&pool_id, &client_id, &endpoint_url, store)?);
 
-        let before = refresh_count(&mut counts).await?;
+        let before = proxy_counts(&mut counts).await?;
         let t0 = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
@@ -272,10 +293,13 @@ async fn refresh(args: &Args) -> Result<Value, String> {
             }
         }
         let elapsed_ms = last_done.as_secs_f64() * 1000.0;
-        let after = refresh_count(&mut counts).await?;
-        let seen = match (before, after) {
-            (Some(b), Some(a)) => Some(a - b),
-            _ => None,
+        let after = proxy_counts(&mut counts).await?;
+        let (seen, other_calls) = match (before, after) {
+            (Some(b), Some(a)) => {
+                let (n, other) = calls_between(&b, &a);
+                (Some(n), Value::Object(other))
+            }
+            _ => (None, Value::Null),
         };
         if let Some(n) = seen {
             calls.push(n as f64);
@@ -284,6 +308,7 @@ async fn refresh(args: &Args) -> Result<Value, String> {
         errors_total += errors;
         per_run.push(json!({
             "refresh_calls": seen,
+            "other_calls": other_calls,
             "all_done_ms": elapsed_ms,
             "errors": errors,
         }));
@@ -298,4 +323,24 @@ async fn refresh(args: &Args) -> Result<Value, String> {
         "first_error": first_error,
         "runs": per_run,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// userpool refreshes with GetTokensFromRefreshToken: a run that made one such call
+    /// made one refresh (the count once read only InitiateAuth's, and saw none).
+    #[test]
+    fn a_get_tokens_from_refresh_token_call_is_a_refresh() {
+        let before = json!({"InitiateAuth:USER_PASSWORD_AUTH": 1, "total": 1, "refreshes": 0});
+        let after = json!({
+            "InitiateAuth:USER_PASSWORD_AUTH": 1, "GetTokensFromRefreshToken": 1,
+            "GetUser": 2, "total": 4, "refreshes": 1,
+            "refresh_labels": cognito::REFRESH_LABELS,
+        });
+        let (refreshes, other) = calls_between(&before, &after);
+        assert_eq!(refreshes, 1);
+        assert_eq!(Value::Object(other), json!({"GetUser": 2}));
+    }
 }

@@ -8,7 +8,9 @@
 //!
 //! Prints `userpool-countproxy listening on http://ADDR` once ready. `/__counts`
 //! answers the counts as JSON (`{"InitiateAuth:REFRESH_TOKEN_AUTH": 1, ...}`, plus
-//! `"total"`); `/__reset` sets them to zero. Every other request goes to the
+//! `"total"`, `"refreshes"`, the sum of the calls that refresh a session by either API,
+//! and `"refresh_labels"`, the labels that sum covers; see
+//! [`userpool_bench::cognito::REFRESH_LABELS`]); `/__reset` sets them to zero. Every other request goes to the
 //! upstream on a kept-alive connection per client connection. Loopback only.
 
 use std::collections::BTreeMap;
@@ -19,6 +21,7 @@ use tokio::io::BufReader;
 use tokio::net::{TcpListener, TcpStream};
 
 use userpool_bench::args::Args;
+use userpool_bench::cognito;
 use userpool_bench::http::{self, Client, Endpoint, Request};
 
 type Counts = Arc<Mutex<BTreeMap<String, u64>>>;
@@ -91,6 +94,13 @@ async fn connection(stream: TcpStream, counts: Counts, upstream: Endpoint) -> st
                     let c = counts.lock().expect("counts lock");
                     let mut v = json!(*c);
                     v["total"] = json!(c.values().sum::<u64>());
+                    v["refreshes"] = json!(
+                        c.iter()
+                            .filter(|(label, _)| cognito::is_refresh(label))
+                            .map(|(_, n)| n)
+                            .sum::<u64>()
+                    );
+                    v["refresh_labels"] = json!(cognito::REFRESH_LABELS);
                     serde_json::to_vec(&v).expect("JSON")
                 };
                 http::write_response(
