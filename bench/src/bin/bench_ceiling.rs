@@ -53,8 +53,8 @@ fn main() {
         userpool_types::ClaimsBuilder::new(USER, "bench", "bench-client", 1)
             .access_token(1, Some("x")),
     );
-    // One client answer for a fixed server b (384 bits, as the server draws).
-    let b = [0x5au8; 48];
+    // One client answer for a fixed server b of the size the server draws.
+    let b = [0x5au8; userpool_srp::SERVER_KEY_BYTES];
     let client = SrpClient::new().unwrap_or_else(|e| fail(&format!("client: {e}")));
     let server = SrpServer::with_private_key(&verifier, &b)
         .unwrap_or_else(|e| fail(&format!("server: {e}")));

@@ -31,9 +31,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let op = args.first().map(String::as_str).unwrap_or("client_a");
     let count: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
 
-    // Fixed private keys of the sizes real sign-ins draw: 128 bytes for a, 48 for b.
+    // Fixed private keys of the sizes real sign-ins draw: 128 bytes for a, 32 for b.
     let a: Vec<u8> = (0..128u32).map(|i| (i * 37 + 11) as u8 | 0x80).collect();
-    let b: Vec<u8> = (0..48u32).map(|i| (i * 53 + 5) as u8 | 0x80).collect();
+    let b: Vec<u8> = (0..userpool_srp::SERVER_KEY_BYTES as u32)
+        .map(|i| (i * 53 + 5) as u8 | 0x80)
+        .collect();
     let stored = make_verifier_with_salt(&[7; 16], POOL, USER, PASSWORD);
     let server = SrpServer::with_private_key(&stored, &b)?;
     let client = SrpClient::with_private_key(&a)?;

@@ -19,15 +19,19 @@ pub(crate) const EXP_LIMBS: usize = field::LIMBS + 1;
 /// Bytes of a freshly drawn client exponent `a`, as the JavaScript client draws them.
 pub(crate) const PRIVATE_KEY_BYTES: usize = 128;
 
-/// Bytes of a freshly drawn server exponent `b`: 384 bits. The group is RFC 3526's 3072-bit
-/// MODP group, of about 128-bit strength. An exponent of twice the strength keeps the
-/// discrete logarithm of `g^b` as hard as the group itself (RFC 7919 §5.2, and the
-/// 260–420-bit range of RFC 3526 §8 for this group); 384 bits is in the upper part of
-/// that range. Only the server's exponent is short: `a` stays 128 bytes, as the
-/// reference client draws it and the known-answer vectors use it. Both of the server's
-/// exponentiations (`g^b` for SRP_B, `(A·v^u)^b` for S) take about 2.7 times less time
-/// than with 1024 bits.
-pub(crate) const SERVER_KEY_BYTES: usize = 48;
+/// Bytes of a freshly drawn server exponent `b`: 256 bits. The group is RFC 3526's 3072-bit
+/// MODP group, of 128-bit strength (NIST SP 800-57 Part 1, Table 2, for 3072-bit
+/// finite-field groups). NIST SP 800-56A Rev. 3 §5.6.1.1.4, which approves this very
+/// group (Appendix D, "MODP-3072"), sets the private key of a safe-prime group to at least
+/// `2s` bits for strength `s`: 256 bits here. The best attack on a short exponent
+/// (Pollard's kangaroo, or baby-step giant-step) costs about `2^(bits/2)`, so a 256-bit
+/// `b` keeps the discrete logarithm of `g^b` at the group's 128 bits. (RFC 3526 §8 and
+/// RFC 7919 §5.2 arrive at 260–275 bits from slightly higher estimates of the group's
+/// strength; NIST's rule is the one the validated implementations follow.) Only the
+/// server's exponent is short: `a` stays 128 bytes, as the reference client draws it and
+/// the known-answer vectors use it. Both of the server's exponentiations (`g^b` for
+/// SRP_B, `(A·v^u)^b` for S) are about four times cheaper than with 1024 bits.
+pub const SERVER_KEY_BYTES: usize = 32;
 
 /// A private exponent: limbs plus a public bit bound (8 × its byte length).
 pub(crate) struct PrivateExp {

@@ -282,7 +282,7 @@ pub struct DeviceVerifyRequest<'a> {
 pub struct DeviceSrpServer(SrpServer);
 
 impl DeviceSrpServer {
-    /// Starts an attempt with a fresh random 384-bit `b` (as [`SrpServer::new`]):
+    /// Starts an attempt with a fresh random 256-bit `b` (as [`SrpServer::new`]):
     /// `B = (k·v + g^b) mod N`, `v`
     /// being what [`DeviceSecretVerifierConfig::to_password_verifier`] stored.
     pub fn new(device: &PasswordVerifier) -> Result<Self, SrpError> {

@@ -494,7 +494,7 @@ const COMB_W: u32 = 6;
 /// `COMB_D - 1` squarings.
 const COMB_D: u32 = 16;
 /// Exponent bits the comb covers: the client's `a` (1024 bits), and so the server's `b`
-/// (384) and `x` (256). Longer exponents (only possible through `with_private_key`) take
+/// and `x` (256 each). Longer exponents (only possible through `with_private_key`) take
 /// the binary method.
 const COMB_BITS: u32 = 1024;
 /// Bits covered by one table.
@@ -511,7 +511,7 @@ const COMB_ENTRIES: usize = 1 << COMB_W;
 /// column `j mod D`. `g^e` is then `D` columns, from the highest: square, then multiply by
 /// one entry of each table whose span reaches below the bit bound. For the client's
 /// 1024-bit `a`: 15 squarings and 175 multiplications instead of 1024 squarings; for the
-/// server's 384-bit `b` 15 and 63; for the 256-bit `x` 15 and 47.
+/// server's `b` and for `x` (256 bits each) 15 and 47.
 ///
 /// The shape was chosen by measurement (instruction counts and wall time of `g^a`, `g^b`
 /// and `g^x`; see `docs/srp.md`): 6 teeth and a spacing of 16 beat 4 or 5 teeth and
@@ -841,7 +841,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
 
         /// The comb and the binary method against crypto-bigint on random exponents of
-        /// the sizes SRP uses (a: 1024 bits, b: 384, x: 256) and any size in between.
+        /// the sizes SRP uses (a: 1024 bits, b and x: 256) and any size in between.
         #[test]
         fn fixed_base_matches_crypto_bigint(
             e in proptest::collection::vec(proptest::prelude::any::<u64>(), 16),

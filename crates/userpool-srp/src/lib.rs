@@ -126,7 +126,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-pub use client::{PasswordClaimRequest, SrpClient};
+pub use client::{PasswordClaimRequest, SERVER_KEY_BYTES, SrpClient};
 pub use device::{
     DEVICE_PASSWORD_BYTES, DEVICE_SALT_BYTES, DevicePassword, DevicePasswordClaimRequest,
     DeviceRegistration, DeviceSecretVerifierConfig, DeviceSrpClient, DeviceSrpServer,

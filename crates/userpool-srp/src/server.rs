@@ -196,10 +196,10 @@ impl fmt::Debug for SrpServer {
 }
 
 impl SrpServer {
-    /// Starts an attempt with a fresh random 384-bit `b`: `B = (k·v + g^b) mod N`. The
+    /// Starts an attempt with a fresh random 256-bit `b`: `B = (k·v + g^b) mod N`. The
     /// client's `a` is 1024 bits, as the reference client draws it; the server's may be
-    /// short, as RFC 3526 §8 and RFC 7919 §5.2 allow for this group: twice its ~128-bit
-    /// strength and more (`SERVER_KEY_BYTES` in `client.rs` says why 384).
+    /// short: twice the group's 128-bit strength, as NIST SP 800-56A sets for this group
+    /// ([`SERVER_KEY_BYTES`](crate::SERVER_KEY_BYTES) says why).
     pub fn new(v: &PasswordVerifier) -> Result<SrpServer, SrpError> {
         Self::from_exp(v, PrivateExp::random(SERVER_KEY_BYTES, "b")?)
     }
@@ -305,16 +305,16 @@ impl SrpServer {
 mod tests {
     use super::*;
 
-    /// The server draws a 384-bit `b` (the client 1024 bits), and a fresh attempt still
+    /// The server draws a 256-bit `b` (the client 1024 bits), and a fresh attempt still
     /// answers a real client: the round trips in `tests/api.rs` and the device tests run
     /// on fresh servers too.
     #[test]
-    fn a_fresh_server_exponent_is_384_bits_and_random() {
+    fn a_fresh_server_exponent_is_256_bits_and_random() {
         let v = crate::make_verifier("us-east-1_AbCdEfGhI", "alice", "Corr3ct-Horse");
         let one = SrpServer::new(&v).unwrap();
         let two = SrpServer::new(&v).unwrap();
-        assert_eq!(one.b.bits, 384);
-        assert!(one.b.limbs[6..].iter().all(|&l| l == 0));
+        assert_eq!(one.b.bits, 256);
+        assert!(one.b.limbs[4..].iter().all(|&l| l == 0));
         assert_ne!(*one.b.limbs, *two.b.limbs);
         assert_ne!(one.srp_b_hex(), two.srp_b_hex());
     }
